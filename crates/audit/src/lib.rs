@@ -1,0 +1,1 @@
+//! tradeward-audit: see Cargo.toml description.

@@ -1,0 +1,1 @@
+//! tradeward-signer: see Cargo.toml description.

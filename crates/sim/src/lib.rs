@@ -1,0 +1,1 @@
+//! tradeward-sim: see Cargo.toml description.

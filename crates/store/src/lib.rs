@@ -1,0 +1,1 @@
+//! tradeward-store: see Cargo.toml description.

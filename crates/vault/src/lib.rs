@@ -1,0 +1,1 @@
+//! tradeward-vault: see Cargo.toml description.
