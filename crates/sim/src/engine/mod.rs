@@ -1,0 +1,1 @@
+//! The exchange core: order books, matching, accounts and balances, price process. No I/O.
