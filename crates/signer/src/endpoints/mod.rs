@@ -1,0 +1,1 @@
+//! Endpoint classification per venue (being written).

@@ -1,0 +1,1 @@
+//! Venue signing schemes (being written).
