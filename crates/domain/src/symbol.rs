@@ -22,7 +22,10 @@ pub enum SymbolError {
 }
 
 fn valid_asset(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    !s.is_empty()
+        && s.len() <= 20
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 impl Symbol {
@@ -58,7 +61,9 @@ impl fmt::Display for Symbol {
 impl FromStr for Symbol {
     type Err = SymbolError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (b, q) = s.split_once('/').ok_or_else(|| SymbolError::Malformed(s.to_owned()))?;
+        let (b, q) = s
+            .split_once('/')
+            .ok_or_else(|| SymbolError::Malformed(s.to_owned()))?;
         Self::new(b, q).map_err(|_| SymbolError::Malformed(s.to_owned()))
     }
 }

@@ -27,8 +27,14 @@ pub struct VenueError(pub String);
 
 impl Venue {
     /// Every venue, in a stable order.
-    pub const ALL: [Venue; 6] =
-        [Venue::Binance, Venue::Kraken, Venue::Coinbase, Venue::Okx, Venue::Bybit, Venue::Sim];
+    pub const ALL: [Venue; 6] = [
+        Venue::Binance,
+        Venue::Kraken,
+        Venue::Coinbase,
+        Venue::Okx,
+        Venue::Bybit,
+        Venue::Sim,
+    ];
 
     /// The API spelling.
     pub fn as_str(self) -> &'static str {

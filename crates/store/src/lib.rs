@@ -1,1 +1,25 @@
-//! tradeward-store: see Cargo.toml description.
+//! Database access for Tradeward: one schema, two backends (SQLite embedded, PostgreSQL).
+//!
+//! This is the only crate that knows SQL. The backend is chosen by URL (`sqlite://...` or
+//! `postgres://...`); both run the same queries through sqlx's `Any` driver, with migrations kept
+//! side by side under `migrations/sqlite` and `migrations/postgres`. Rows here are plain data:
+//! sealed secrets arrive already encrypted (the store never sees a plaintext secret), decimals
+//! are exact text, times are microseconds since the Unix epoch supplied by the caller.
+
+mod audit;
+mod connect;
+mod credentials;
+mod error;
+mod limits;
+mod secrets;
+mod settings;
+pub mod testing;
+mod users;
+
+pub use audit::{AuditFilter, AuditRow, StoredAuditRow};
+pub use connect::{Backend, Store};
+pub use credentials::{CredentialRow, NewCredential};
+pub use error::StoreError;
+pub use limits::DailyNotionalOutcome;
+pub use secrets::SealedRow;
+pub use users::{NewUser, UserRow};
