@@ -1,1 +1,51 @@
 //! The exchange core: order books, matching, accounts and balances, price process. No I/O.
+//!
+//! API NOTE for the server layer: the public surface is [`Engine`] (see `engine.rs`,
+//! `trading.rs`, `process.rs`, `queries.rs` for its methods) and the re-exported data types
+//! below. It is pure: pass `now_ms` in, get `Vec<EngineEvent>` (or a result carrying them)
+//! out of every mutation. Account ids are dense: [`HOUSE_ACCOUNT`] (0) is the market maker,
+//! [`FEE_ACCOUNT`] (1) collects commissions, ordinary accounts come from
+//! [`Engine::add_account`]. The whole `Engine` is `Serialize + Deserialize` for snapshots.
+//!
+//! Binance semantics kept on purpose: a LIMIT_MAKER that would cross is -2010 "Order would
+//! immediately match and take." (what Binance Spot answers), a stop whose trigger is already
+//! met is -2010 "Stop price would trigger immediately.", cancel-all with nothing open is -2011.
+//! A stop-market BUY locks nothing while pending (its cost is unknown); if the account cannot
+//! pay when it fires, it EXPIRES.
+
+mod accounts;
+mod book;
+pub mod config;
+#[allow(clippy::module_inception)]
+mod engine;
+pub mod events;
+mod invariants;
+mod market;
+pub mod marketdata;
+mod matching;
+mod ops;
+pub mod order;
+mod process;
+mod queries;
+pub mod reject;
+mod setup;
+pub mod text;
+mod trading;
+pub mod types;
+mod validate;
+
+pub use accounts::Balance;
+pub use config::{EngineConfig, FeeConfig, HouseConfig, MarketConfig, PriceProcess, ReplayTrade};
+pub use engine::{Engine, FEE_ACCOUNT, HOUSE_ACCOUNT};
+pub use events::{
+    AccountPositionEvent, BookTickerEvent, DepthUpdateEvent, EngineEvent, ExecutionReportEvent,
+    TradeEvent,
+};
+pub use marketdata::{BookTicker, DepthSnapshot, Kline, PublicTrade, SymbolInfo, Ticker24h};
+pub use order::{AccountTrade, Fill, NewOrder, Order, OrderRef, OrderResult};
+pub use reject::{ConfigError, FilterKind, RejectReason};
+pub use text::ShortStr;
+pub use trading::MAX_QUERY_LIMIT;
+pub use types::{
+    AccountId, ExecutionType, KlineInterval, OrderStatus, OrderType, Side, TimeInForce,
+};

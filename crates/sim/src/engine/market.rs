@@ -1,0 +1,188 @@
+//! Per-market state: filters, the book, open orders, pending stops, the public tape and
+//! 1-minute klines.
+
+use super::book::Book;
+use super::marketdata::{Kline, PublicTrade, SymbolInfo};
+use super::order::Order;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A multiplicative hasher for u64 ids: order ids are sequential, so SipHash's DoS resistance
+/// buys nothing here and costs a third of a cancel.
+#[derive(Default, Clone, Copy, Debug)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+pub(crate) type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Market {
+    pub info: SymbolInfo,
+    pub base: u32,
+    pub quote: u32,
+    pub book: Book,
+    /// Every open order (resting or pending stop) by id.
+    pub open: IdMap<Order>,
+    /// Pending stops that fire when the last price rises to their stop price: (stop, id).
+    pub stops_rise: BTreeSet<(Decimal, u64)>,
+    /// Pending stops that fire when the last price falls to their stop price.
+    pub stops_fall: BTreeSet<(Decimal, u64)>,
+    /// Open house quotes.
+    pub house_orders: Vec<u64>,
+    pub next_order_id: u64,
+    pub next_trade_id: u64,
+    pub update_id: u64,
+    pub reference_price: Decimal,
+    pub last_price: Decimal,
+    pub last_qty: Decimal,
+    pub tape: VecDeque<PublicTrade>,
+    pub tape_cap: usize,
+    /// 1-minute klines, oldest first, at most `KLINE_CAP`.
+    pub klines: VecDeque<Kline>,
+    /// Replay cursor (index of the next tape row).
+    pub replay_pos: usize,
+    /// Levels changed during the current operation (price), per side; drained into a
+    /// DepthUpdate at the end of the operation.
+    #[serde(skip)]
+    pub changed_bids: Vec<Decimal>,
+    #[serde(skip)]
+    pub changed_asks: Vec<Decimal>,
+    /// Trades of the current operation, emitted as events in order.
+    #[serde(skip)]
+    pub pending_trades: Vec<PublicTrade>,
+    /// Best bid/ask at the start of the current operation.
+    #[serde(skip)]
+    pub bbo_before: Option<(Option<(Decimal, Decimal)>, Option<(Decimal, Decimal)>)>,
+}
+
+/// Seven days of 1-minute klines: enough for a 1d kline series and the 24h ticker.
+pub(crate) const KLINE_CAP: usize = 7 * 24 * 60;
+
+impl Market {
+    /// Records a trade on the tape, the klines and the last price.
+    pub fn record_trade(
+        &mut self,
+        price: Decimal,
+        qty: Decimal,
+        buyer_is_maker: bool,
+        now: u64,
+    ) -> PublicTrade {
+        let t = PublicTrade {
+            id: self.next_trade_id,
+            price,
+            qty,
+            quote_qty: price * qty,
+            time: now,
+            is_buyer_maker: buyer_is_maker,
+        };
+        self.next_trade_id += 1;
+        self.last_price = price;
+        self.last_qty = qty;
+        if self.tape.len() >= self.tape_cap.max(1) {
+            self.tape.pop_front();
+        }
+        self.tape.push_back(t);
+        self.add_to_kline(&t);
+        self.pending_trades.push(t);
+        t
+    }
+
+    fn add_to_kline(&mut self, t: &PublicTrade) {
+        const MIN: u64 = 60_000;
+        let open_time = t.time - t.time % MIN;
+        let taker_buy = !t.is_buyer_maker;
+        match self.klines.back_mut() {
+            Some(k) if k.open_time == open_time => {
+                k.high = k.high.max(t.price);
+                k.low = k.low.min(t.price);
+                k.close = t.price;
+                k.volume += t.qty;
+                k.quote_volume += t.quote_qty;
+                k.trades += 1;
+                if taker_buy {
+                    k.taker_buy_base_volume += t.qty;
+                    k.taker_buy_quote_volume += t.quote_qty;
+                }
+            }
+            // A trade stamped before the current candle (a clock that went back) joins the
+            // current candle rather than reordering history.
+            Some(k) if k.open_time > open_time => {
+                k.close = t.price;
+                k.high = k.high.max(t.price);
+                k.low = k.low.min(t.price);
+                k.volume += t.qty;
+                k.quote_volume += t.quote_qty;
+                k.trades += 1;
+            }
+            _ => {
+                if self.klines.len() >= KLINE_CAP {
+                    self.klines.pop_front();
+                }
+                self.klines.push_back(Kline {
+                    open_time,
+                    open: t.price,
+                    high: t.price,
+                    low: t.price,
+                    close: t.price,
+                    volume: t.qty,
+                    close_time: open_time + MIN - 1,
+                    quote_volume: t.quote_qty,
+                    trades: 1,
+                    taker_buy_base_volume: if taker_buy { t.qty } else { Decimal::ZERO },
+                    taker_buy_quote_volume: if taker_buy {
+                        t.quote_qty
+                    } else {
+                        Decimal::ZERO
+                    },
+                });
+            }
+        }
+    }
+
+    /// Rounds `p` to the nearest tick, at least one tick.
+    pub fn round_to_tick(&self, p: Decimal) -> Decimal {
+        let tick = self.info.tick_size;
+        let r = (p / tick).round() * tick;
+        if r < tick {
+            tick
+        } else {
+            r.normalize().max(tick)
+        }
+    }
+
+    /// Rounds a quantity down to the step size.
+    pub fn floor_to_step(&self, q: Decimal) -> Decimal {
+        let step = self.info.step_size;
+        ((q / step).floor() * step).normalize()
+    }
+}
+
+impl Market {
+    /// Largest multiple of the tick at or below `p` (at least one tick).
+    pub fn floor_to_tick(&self, p: Decimal) -> Decimal {
+        let tick = self.info.tick_size;
+        ((p / tick).floor() * tick).normalize().max(tick)
+    }
+
+    /// Smallest multiple of the tick at or above `p`.
+    pub fn ceil_to_tick(&self, p: Decimal) -> Decimal {
+        let tick = self.info.tick_size;
+        ((p / tick).ceil() * tick).normalize().max(tick)
+    }
+}
