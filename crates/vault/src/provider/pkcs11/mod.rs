@@ -67,8 +67,8 @@ pub struct Pkcs11KeyProvider {
     prefix: String,
     slot: Slot,
     ctx: Pkcs11,
-    /// Keeps the login alive; not used for crypto. Declared before `pool` is irrelevant: the
-    /// login lasts while any session is open.
+    /// Keeps the login alive for the provider's life (PKCS#11 logs the application out when
+    /// its last session on the token closes); never used for crypto.
     _login: Mutex<Session>,
     pool: Mutex<Vec<Session>>,
     state: RwLock<State>,
