@@ -113,12 +113,24 @@ impl Vault {
     /// Creates a new KEK version and makes it current. Existing rows still open; re-wrap them
     /// with [`Vault::rewrap`], then retire the old version.
     pub fn rotate_kek(&self) -> Result<u32, VaultError> {
-        self.provider.create_next_version()
+        let version = self.provider.create_next_version()?;
+        tracing::info!(
+            provider = self.provider.kind(),
+            version,
+            "created KEK version"
+        );
+        Ok(version)
     }
 
     /// Destroys an old KEK version. Rows still wrapped under it can never be opened again.
     pub fn retire_kek_version(&self, version: u32) -> Result<(), VaultError> {
-        self.provider.retire_version(version)
+        self.provider.retire_version(version)?;
+        tracing::warn!(
+            provider = self.provider.kind(),
+            version,
+            "retired (destroyed) KEK version"
+        );
+        Ok(())
     }
 
     /// The KEK versions that can currently unwrap.

@@ -70,7 +70,7 @@ pub(crate) fn read_private_file(
             format!("{} bytes, expected at most {max_len}", meta.len()),
         ));
     }
-    let mut buf = Zeroizing::new(Vec::with_capacity(usize::try_from(max_len).unwrap_or(0)));
+    let mut buf = Zeroizing::new(Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0)));
     file.read_to_end(&mut buf)
         .map_err(|e| VaultError::kek_file(path, format!("cannot read: {e}")))?;
     Ok(buf)
