@@ -7,7 +7,7 @@
 use super::accounts::{Balance, Ledger};
 use super::config::EngineConfig;
 use super::events::EngineEvent;
-use super::market::Market;
+use super::market::{FastMap, Market};
 use super::marketdata::SymbolInfo;
 use super::order::{AccountTrade, Order};
 use super::reject::{ConfigError, RejectReason};
@@ -16,7 +16,7 @@ use super::types::AccountId;
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// The house market maker's account (always index 0).
 pub const HOUSE_ACCOUNT: AccountId = AccountId(0);
@@ -27,7 +27,7 @@ pub const FEE_ACCOUNT: AccountId = AccountId(1);
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct UserOrders {
     /// Open orders by client order id → (market index, order id).
-    pub open_by_client: HashMap<ShortStr, (u32, u64)>,
+    pub open_by_client: FastMap<ShortStr, (u32, u64)>,
     /// Closed orders per market, oldest first (capped).
     pub closed: Vec<VecDeque<Order>>,
     /// Fills per market, oldest first (capped).
@@ -45,7 +45,7 @@ pub struct Engine {
     pub(crate) markets: Vec<Market>,
     pub(crate) users: Vec<UserOrders>,
     /// Symbol → market index.
-    pub(crate) by_symbol: HashMap<ShortStr, u32>,
+    pub(crate) by_symbol: FastMap<ShortStr, u32>,
     /// Events of the operation in progress.
     #[serde(skip)]
     pub(crate) events: Vec<EngineEvent>,

@@ -25,11 +25,19 @@ impl Hasher for IdHasher {
         }
     }
     fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.add(n);
+    }
+}
+
+impl IdHasher {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
 
 pub(crate) type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+/// A map with the fast hasher for any key.
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Market {
@@ -159,11 +167,7 @@ impl Market {
     pub fn round_to_tick(&self, p: Decimal) -> Decimal {
         let tick = self.info.tick_size;
         let r = (p / tick).round() * tick;
-        if r < tick {
-            tick
-        } else {
-            r.normalize().max(tick)
-        }
+        self.canonical_price(r.max(tick))
     }
 
     /// Rounds a quantity down to the step size.
@@ -174,15 +178,30 @@ impl Market {
 }
 
 impl Market {
+    /// `p` at the market's price scale (that of the tick size) when that loses nothing.
+    pub fn canonical_price(&self, p: Decimal) -> Decimal {
+        let scale = self.info.tick_size.scale().max(self.info.min_price.scale());
+        if p.scale() == scale {
+            return p;
+        }
+        let mut r = p;
+        r.rescale(scale);
+        if r == p {
+            r
+        } else {
+            p
+        }
+    }
+
     /// Largest multiple of the tick at or below `p` (at least one tick).
     pub fn floor_to_tick(&self, p: Decimal) -> Decimal {
         let tick = self.info.tick_size;
-        ((p / tick).floor() * tick).normalize().max(tick)
+        self.canonical_price(((p / tick).floor() * tick).max(tick))
     }
 
     /// Smallest multiple of the tick at or above `p`.
     pub fn ceil_to_tick(&self, p: Decimal) -> Decimal {
         let tick = self.info.tick_size;
-        ((p / tick).ceil() * tick).normalize().max(tick)
+        self.canonical_price(((p / tick).ceil() * tick).max(tick))
     }
 }

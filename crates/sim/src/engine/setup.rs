@@ -13,7 +13,7 @@ use super::types::AccountId;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 
 fn short(field: &str, s: &str) -> Result<ShortStr, ConfigError> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -43,7 +43,7 @@ pub(crate) fn build(config: EngineConfig) -> Result<Engine, ConfigError> {
         return Err(ConfigError("at least one market is required".into()));
     }
     let mut markets = Vec::new();
-    let mut by_symbol = HashMap::new();
+    let mut by_symbol: super::market::FastMap<ShortStr, u32> = Default::default();
     for mc in &config.markets {
         let symbol = short("symbol", &mc.symbol)?;
         let base_asset = short("base", &mc.base)?;
@@ -132,7 +132,7 @@ pub(crate) fn build(config: EngineConfig) -> Result<Engine, ConfigError> {
     ledger.clear_dirty();
     let n_markets = markets.len();
     let blank = UserOrders {
-        open_by_client: HashMap::new(),
+        open_by_client: Default::default(),
         closed: vec![VecDeque::new(); n_markets],
         trades: vec![VecDeque::new(); n_markets],
         open_count: vec![0; n_markets],
@@ -179,7 +179,7 @@ pub(crate) fn add_account(
         .add_account(label.into(), fees.maker, fees.taker);
     let n = engine.markets.len();
     engine.users.push(UserOrders {
-        open_by_client: HashMap::new(),
+        open_by_client: Default::default(),
         closed: vec![VecDeque::new(); n],
         trades: vec![VecDeque::new(); n],
         open_count: vec![0; n],

@@ -10,7 +10,7 @@ use std::fmt;
 pub const SHORT_STR_CAP: usize = 36;
 
 /// An ASCII string of at most [`SHORT_STR_CAP`] bytes, stored inline (`Copy`, no heap).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ShortStr {
     len: u8,
     buf: [u8; SHORT_STR_CAP],
@@ -62,6 +62,13 @@ impl ShortStr {
     /// True when empty.
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+}
+
+impl std::hash::Hash for ShortStr {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Only the used bytes: hashing the whole buffer costs more than the lookup itself.
+        state.write(&self.buf[..self.len as usize]);
     }
 }
 

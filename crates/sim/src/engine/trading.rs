@@ -325,9 +325,15 @@ impl Engine {
 
     fn generate_client_id(&mut self) -> ShortStr {
         const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        // 22 base-62 digits, 11 from each of two random u64 (62^11 > 2^64): ~128 bits, and
+        // u64 division by a constant stays cheap (u128 division showed up in profiles).
         let mut buf = [0u8; 22];
-        for b in &mut buf {
-            *b = ALPHABET[self.rng.gen_range(0..ALPHABET.len())];
+        for half in buf.chunks_mut(11) {
+            let mut n: u64 = self.rng.gen();
+            for b in half {
+                *b = ALPHABET[(n % 62) as usize];
+                n /= 62;
+            }
         }
         ShortStr::from_ascii(&buf).unwrap_or_default()
     }
@@ -338,6 +344,11 @@ impl Engine {
         loop {
             let mk = &mut self.markets[m];
             let last = mk.last_price;
+            let rise_due = mk.stops_rise.first().is_some_and(|(s, _)| *s <= last);
+            let fall_due = mk.stops_fall.last().is_some_and(|(s, _)| *s >= last);
+            if !rise_due && !fall_due {
+                return;
+            }
             let mut fired: Vec<(Decimal, u64)> =
                 mk.stops_rise.range(..=(last, u64::MAX)).copied().collect();
             fired.extend(mk.stops_fall.range((last, 0)..).copied());

@@ -147,8 +147,10 @@ impl Engine {
             }
         };
 
-        let price = req.price.unwrap_or_default();
-        let stop_price = req.stop_price.unwrap_or_default();
+        // One scale for every price of a market keeps book-key comparisons on Decimal's fast
+        // same-scale path (and prints prices uniformly).
+        let price = m.canonical_price(req.price.unwrap_or_default());
+        let stop_price = m.canonical_price(req.stop_price.unwrap_or_default());
         if t.has_limit_price() {
             check_price(m, price)?;
         }
