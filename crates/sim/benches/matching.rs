@@ -7,6 +7,8 @@
 //! figure is sustained throughput, not a cold start. Run with
 //! `cargo bench -p tradeward-sim --bench matching -- --warm-up-time 1 --measurement-time 3`.
 
+#![allow(clippy::expect_used)] // a bench with a broken fixed setup should stop at once
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

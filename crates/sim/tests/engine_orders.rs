@@ -2,6 +2,8 @@
 //! Binance's code and message. Books are built by hand (house disabled) unless a test needs
 //! the house, so every fill price and balance below is a known answer.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use tradeward_sim::engine::*;

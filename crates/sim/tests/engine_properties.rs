@@ -3,6 +3,8 @@
 //! crossed, balances per asset are conserved exactly (fees included), free and locked never go
 //! negative and locked equals what open orders need (`Engine::check_invariants`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;

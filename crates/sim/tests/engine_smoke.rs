@@ -1,4 +1,6 @@
 //! Smoke test of the engine's public API: build, fund, trade, query.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 use rust_decimal_macros::dec;
 use tradeward_sim::engine::*;
 

@@ -7,6 +7,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// One event. Events come out in the order they happened.
+// Variants are inline (no Box) on purpose: boxing the large execution report would add an
+// allocation per event on the matching hot path.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum EngineEvent {
     /// A public trade (`<symbol>@trade`).

@@ -39,6 +39,9 @@ pub(crate) type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 /// A map with the fast hasher for any key.
 pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
+/// Best bid and best ask (price, quantity), each absent when that side is empty.
+pub(crate) type Bbo = (Option<(Decimal, Decimal)>, Option<(Decimal, Decimal)>);
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Market {
     pub info: SymbolInfo,
@@ -76,7 +79,7 @@ pub(crate) struct Market {
     pub pending_trades: Vec<PublicTrade>,
     /// Best bid/ask at the start of the current operation.
     #[serde(skip)]
-    pub bbo_before: Option<(Option<(Decimal, Decimal)>, Option<(Decimal, Decimal)>)>,
+    pub bbo_before: Option<Bbo>,
 }
 
 /// Seven days of 1-minute klines: enough for a 1d kline series and the 24h ticker.
