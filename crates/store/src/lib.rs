@@ -6,20 +6,26 @@
 //! sealed secrets arrive already encrypted (the store never sees a plaintext secret), decimals
 //! are exact text, times are microseconds since the Unix epoch supplied by the caller.
 
+mod accounts;
 mod audit;
 mod connect;
 mod credentials;
 mod error;
 mod limits;
 mod secrets;
+mod sessions;
 mod settings;
 pub mod testing;
+mod throttle;
 mod users;
 
+pub use accounts::{AccountRow, NewAccount, TotpFactorRow};
 pub use audit::{AuditFilter, AuditRow, StoredAuditRow};
 pub use connect::{Backend, Store};
 pub use credentials::{CredentialRow, NewCredential};
 pub use error::StoreError;
 pub use limits::DailyNotionalOutcome;
 pub use secrets::SealedRow;
+pub use sessions::{ApiTokenRow, ChallengeRow, SessionRow};
+pub use throttle::ThrottleRow;
 pub use users::{NewUser, UserRow};
