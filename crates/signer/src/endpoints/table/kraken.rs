@@ -1,0 +1,55 @@
+//! Kraken Spot REST: public market data and `/0/private/*` (all POST). Source: docs.kraken.com
+//! Spot REST API.
+
+use super::{any, on, Rule};
+use crate::endpoints::EndpointClass::{Cancel, KeyManagement, Read, Trade, Transfer, Withdraw};
+use crate::schemes::HttpMethod::{Get, Post};
+
+pub(crate) static RULES: &[Rule] = &[
+    on(Get, Read, "/0/public/Time"),
+    on(Get, Read, "/0/public/SystemStatus"),
+    on(Get, Read, "/0/public/Assets"),
+    on(Get, Read, "/0/public/AssetPairs"),
+    on(Get, Read, "/0/public/Ticker"),
+    on(Get, Read, "/0/public/OHLC"),
+    on(Get, Read, "/0/public/Depth"),
+    on(Get, Read, "/0/public/Trades"),
+    on(Get, Read, "/0/public/Spread"),
+    on(Post, Read, "/0/private/Balance"),
+    on(Post, Read, "/0/private/BalanceEx"),
+    on(Post, Read, "/0/private/TradeBalance"),
+    on(Post, Read, "/0/private/OpenOrders"),
+    on(Post, Read, "/0/private/ClosedOrders"),
+    on(Post, Read, "/0/private/QueryOrders"),
+    on(Post, Read, "/0/private/OrderAmends"),
+    on(Post, Read, "/0/private/TradesHistory"),
+    on(Post, Read, "/0/private/QueryTrades"),
+    on(Post, Read, "/0/private/OpenPositions"),
+    on(Post, Read, "/0/private/Ledgers"),
+    on(Post, Read, "/0/private/QueryLedgers"),
+    on(Post, Read, "/0/private/TradeVolume"),
+    on(Post, Read, "/0/private/GetWebSocketsToken"),
+    on(Post, Read, "/0/private/GetApiKeyInfo"),
+    on(Post, Read, "/0/private/DepositMethods"),
+    on(Post, Read, "/0/private/DepositStatus"),
+    on(Post, Read, "/0/private/WithdrawStatus"),
+    on(Post, Trade, "/0/private/AddOrder"),
+    on(Post, Trade, "/0/private/AddOrderBatch"),
+    on(Post, Trade, "/0/private/EditOrder"),
+    on(Post, Trade, "/0/private/AmendOrder"),
+    on(Post, Cancel, "/0/private/CancelOrder"),
+    on(Post, Cancel, "/0/private/CancelAll"),
+    on(Post, Cancel, "/0/private/CancelAllOrdersAfter"),
+    on(Post, Cancel, "/0/private/CancelOrderBatch"),
+    // Withdrawals, and reads that only exist to prepare one (addresses, fee quotes).
+    any(Withdraw, "/0/private/Withdraw"),
+    any(Withdraw, "/0/private/WithdrawCancel"),
+    any(Withdraw, "/0/private/WithdrawInfo"),
+    any(Withdraw, "/0/private/WithdrawMethods"),
+    any(Withdraw, "/0/private/WithdrawAddresses"),
+    any(Transfer, "/0/private/WalletTransfer"),
+    any(Transfer, "/0/private/AccountTransfer"),
+    any(KeyManagement, "/0/private/CreateSubaccount"),
+    any(Transfer, "/0/private/Earn/Allocate"),
+    any(Transfer, "/0/private/Earn/Deallocate"),
+];
