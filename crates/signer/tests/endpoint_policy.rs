@@ -730,3 +730,61 @@ fn coinbase_exchange_okx_and_bybit_orders() {
         EndpointError::Body(_)
     ));
 }
+
+// ---- Properties: no input panics, and no mangled spelling of a real path passes ---------------
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const REAL: [(Venue, HttpMethod, &str); 6] = [
+        (Venue::Binance, Post, "/api/v3/order"),
+        (Venue::Binance, Get, "/api/v3/account"),
+        (Venue::Kraken, Post, "/0/private/AddOrder"),
+        (Venue::Coinbase, Post, "/api/v3/brokerage/orders"),
+        (Venue::Okx, Post, "/api/v5/trade/order"),
+        (Venue::Bybit, Post, "/v5/order/create"),
+    ];
+
+    proptest! {
+        #[test]
+        fn any_path_classifies_without_panic_and_signable_ones_are_canonical(path in "\\PC{0,80}", m in 0usize..4) {
+            let method = [Get, Post, Put, Delete][m];
+            for venue in Venue::ALL {
+                let class = classify(venue, method, &path);
+                if class.is_signable() {
+                    prop_assert!(path.starts_with('/') && !path.ends_with('/'));
+                    for bad in ["..", "//", "%", "?", "#", "\\", " ", ";"] {
+                        prop_assert!(!path.contains(bad), "{} {}", venue, path);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn a_hostile_character_inserted_into_a_real_path_makes_it_unknown(
+            which in 0usize..6,
+            at in 0usize..40,
+            c in prop::sample::select(vec!['.', '/', '%', '?', '#', ';', ' ', '\\', '\0', '\n', 'é', '~']),
+        ) {
+            let (venue, method, path) = REAL[which];
+            let at = at.min(path.len());
+            let mangled = format!("{}{}{}", &path[..at], c, &path[at..]);
+            // Some insertions of '.' or '/' still give a canonical path; none is in any table.
+            prop_assert_eq!(classify(venue, method, &mangled), Unknown, "{}", mangled);
+        }
+
+        #[test]
+        fn trade_intent_never_panics(body in "\\PC{0,200}", pairs in prop::collection::vec(("[a-zA-Z]{1,12}", "\\PC{0,16}"), 0..8)) {
+            for (venue, _, path) in REAL {
+                let _ = trade_intent(venue, &json(path, &body));
+                let mut req = UnsignedRequest::new(Post, path);
+                req.query = pairs.clone();
+                let _ = trade_intent(venue, &req);
+                req.body = RequestBody::Form(pairs.clone());
+                req.query.clear();
+                let _ = trade_intent(venue, &req);
+            }
+        }
+    }
+}

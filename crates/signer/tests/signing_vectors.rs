@@ -827,3 +827,28 @@ fn malformed_requests_are_refused() {
     )
     .is_err());
 }
+
+// ---- Properties: arbitrary key material never panics and never shows up in an error ----------
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn arbitrary_secrets_give_errors_not_panics(secret in prop::collection::vec(any::<u8>(), 0..200)) {
+            let req = UnsignedRequest::new(HttpMethod::Post, "/x").with_body(RequestBody::Json("{}".into()));
+            for scheme in Scheme::ALL {
+                let _ = schemes::validate_key(scheme, &secret, Some(b"p"));
+                if let Err(e) = schemes::sign(scheme, "k", &secret, Some(b"p"), &req, at(1), &NO_RANDOM) {
+                    let text = e.to_string();
+                    let as_text = String::from_utf8_lossy(&secret);
+                    let trimmed = as_text.trim();
+                    if trimmed.len() >= 8 {
+                        prop_assert!(!text.contains(trimmed), "{}", text);
+                    }
+                }
+            }
+        }
+    }
+}
