@@ -3,6 +3,7 @@
 //! book (target: 10,000/s on the 2-core machine, load generator included).
 //!
 //! `cargo bench -p tradeward-sim --bench http_orders` (env BENCH_SECS, BENCH_CONNS to tune)
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step should panic
 
 #[path = "support/rawhttp.rs"]
 mod rawhttp;
@@ -69,12 +70,12 @@ async fn run(duration: Duration, conns: usize) {
             while start.elapsed() < duration {
                 i += 1;
                 // Bids from 40000.00 down, away from the market, so every order rests.
-                let price = 40_000_00 - ((c as u64 * 7919 + i) % 1000);
+                let price_cents = 4_000_000 - ((c as u64 * 7919 + i) % 1000);
                 let ts = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_millis();
                 let payload = format!(
                     "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.001&price={}.{:02}&timestamp={ts}",
-                    price / 100,
-                    price % 100
+                    price_cents / 100,
+                    price_cents % 100
                 );
                 let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("hmac key");
                 mac.update(payload.as_bytes());

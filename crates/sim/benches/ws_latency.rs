@@ -2,6 +2,7 @@
 //! 1,000 price moves, printing the median and p99 (target: median under 1 ms).
 //!
 //! `cargo bench -p tradeward-sim --bench ws_latency`
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step should panic
 
 #[path = "support/rawhttp.rs"]
 mod rawhttp;

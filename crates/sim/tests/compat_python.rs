@@ -1,6 +1,7 @@
 //! Runs tests/compat/test_python_binance.py (python-binance, a third-party Binance client)
 //! against a sim on an ephemeral port. Fails when python3 or the package is missing: the test
 //! script installs tests/compat/requirements.txt first.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step should panic
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! The Binance REST dialect end to end over HTTP: market data shapes, the signed order
 //! lifecycle with balances, and Binance's error codes and statuses.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step should panic
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! WebSocket streams, the control plane, faults and snapshots, end to end.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step should panic
 
 mod common;
 

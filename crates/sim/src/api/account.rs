@@ -38,7 +38,7 @@ pub async fn account(State(st): State<AppState>, req: Req) -> R {
     };
     let list: Vec<Value> = balances
         .iter()
-        .filter(|b| !omit_zero || !(b.free.is_zero() && b.locked.is_zero()))
+        .filter(|b| !(omit_zero && b.free.is_zero() && b.locked.is_zero()))
         .map(|b| json!({"asset": b.asset.as_str(), "free": d8(b.free), "locked": d8(b.locked)}))
         .collect();
     Ok(Json(json!({

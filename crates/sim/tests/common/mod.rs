@@ -1,6 +1,6 @@
 //! Shared helpers of the sim's integration tests: a config with known keys, a started sim on
 //! an ephemeral port, and a signing HTTP client.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
