@@ -12,7 +12,7 @@ use tradeward_store::{AuditRow, Store};
 use crate::{AuditError, AuditEvent, AuditSink};
 
 enum Message {
-    Event(AuditRow),
+    Event(Box<AuditRow>),
     Flush(oneshot::Sender<Result<(), String>>),
 }
 
@@ -74,7 +74,7 @@ async fn writer(store: Store, mut rx: mpsc::UnboundedReceiver<Message>) {
         let mut next = Some(first);
         while let Some(msg) = next.take() {
             match msg {
-                Message::Event(row) => batch.push(row),
+                Message::Event(row) => batch.push(*row),
                 Message::Flush(w) => waiters.push(w),
             }
             if batch.len() >= MAX_BATCH {

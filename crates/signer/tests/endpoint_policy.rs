@@ -1,7 +1,7 @@
 //! Endpoint classification (the signer's policy input) and trade-intent parsing: a table of real
 //! endpoints per venue, hostile path spellings that must never pass as read or trade, and order
 //! bodies for every venue, including malformed amounts.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use rust_decimal_macros::dec;
 use tradeward_domain::{Side, Venue};

@@ -1,4 +1,5 @@
 //! Every store operation, exercised against SQLite and PostgreSQL alike.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use rust_decimal::Decimal;
 use tradeward_domain::{CredentialId, UserId};
