@@ -62,7 +62,7 @@ impl StoreAuditSink {
 impl AuditSink for StoreAuditSink {
     fn record(&self, event: AuditEvent) -> Result<(), AuditError> {
         self.tx
-            .send(Message::Event(event.to_row()))
+            .send(Message::Event(Box::new(event.to_row())))
             .map_err(|_| AuditError::WriterStopped)
     }
 }
