@@ -57,6 +57,8 @@ pub(super) async fn run(mut socket: WebSocket, st: AppState, subs: Vec<Stream>, 
             biased;
             batch = rx.recv() => match batch {
                 Ok(b) => {
+                    // A stall that began while waiting holds this batch back too.
+                    if !wait_unstalled(&c.st, &mut kill).await { break Exit::Drop; }
                     if let Err(e) = c.forward(&mut socket, &b).await { break e; }
                 }
                 Err(RecvError::Lagged(_)) => continue,
@@ -223,6 +225,17 @@ impl Conn {
             ),
         }
     }
+}
+
+/// Waits while WebSocket stalls are on; false when the connection is to be dropped.
+async fn wait_unstalled(st: &AppState, kill: &mut tokio::sync::watch::Receiver<u64>) -> bool {
+    while st.faults().ws_stall {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+            _ = kill.changed() => return false,
+        }
+    }
+    true
 }
 
 fn current_kline(st: &AppState, symbol: &str, iv: KlineInterval) -> Option<crate::engine::Kline> {
