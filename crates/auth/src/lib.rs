@@ -1,0 +1,40 @@
+//! # tradeward-auth: accounts and authentication that survive phishing, reused passwords and
+//! a stolen mailbox
+//!
+//! Threat model scenarios S3, S4, S5, S7 and S9. This crate holds the logic; `tradeward-store`
+//! holds the rows (hashes and sealed bytes only) and the HTTP layer stays thin on top of
+//! [`AuthService`].
+//!
+//! - [`passwords`]: the policy (12..=128 characters, no common or breached password, not the
+//!   email's local part) and argon2id hashing on a bounded worker pool.
+//! - [`totp`]: RFC 6238 (SHA-1, 6 digits, 30 s, ±1 step), constant-time, no step used twice.
+//! - [`recovery`]: ten single-use 128-bit codes, stored as SHA-256.
+//! - [`tokens`]: 256-bit bearer tokens (sessions, personal tokens, login challenges), stored
+//!   only as SHA-256 digests.
+//! - [`throttle`]: growing delays per account and per address, never a permanent lock.
+//! - [`AuthService`]: the login flow, sessions, step-up, personal tokens, second-factor
+//!   enrolment, forced resets; every event audited.
+//!
+//! Time and randomness: every operation takes `now_us` (µs since the Unix epoch) from the
+//! caller, so tests are deterministic; randomness comes from the OS generator.
+//!
+//! Secrets (passwords, codes, tokens, seeds) travel only in [`tradeward_vault::SecretString`],
+//! [`tradeward_vault::SecretBytes`] or [`tokens::Token`], which zeroize on drop and print
+//! `REDACTED`; no error, log line or audit event carries one.
+
+mod config;
+mod error;
+pub mod passwords;
+pub mod recovery;
+mod service;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
+pub mod totp;
+
+pub use config::AuthConfig;
+pub use error::{AuthError, PasswordRejection};
+pub use service::{
+    Actor, AuthService, CreatedUser, LoginOutcome, NewApiToken, NewSession, Principal,
+    RequestContext, Role, Scope, SecondFactorMethod, TotpEnrollment, Via,
+};
