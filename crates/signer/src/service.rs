@@ -16,7 +16,7 @@ use crate::endpoints::{classify, trade_intent, EndpointClass, TradeIntent};
 use crate::error::SignerError;
 use crate::limits::CredentialLimits;
 use crate::refusal::Refusal;
-use crate::schemes::{self, Scheme, SignedParts, SigningTime, UnsignedRequest};
+use crate::schemes::{self, HttpMethod, Scheme, SignedParts, SigningTime, UnsignedRequest};
 use crate::switches::TradingSwitches;
 
 /// The last trade price the signer may use to value a market order given by base quantity.
@@ -35,7 +35,7 @@ pub struct CredentialInput {
     pub venue: Venue,
     /// The user's label.
     pub label: String,
-    /// Signing scheme; `None` picks the venue's default (HMAC).
+    /// Signing scheme; `None` picks the venue's default ([`Scheme::default_for`]).
     pub scheme: Option<Scheme>,
     /// The exchange API key (sensitive: sealed like the secret, only shown masked).
     pub api_key: SecretBytes,
@@ -68,7 +68,14 @@ struct Cached {
     api_key: SealedSecret,
     secret: SealedSecret,
     passphrase: Option<SealedSecret>,
+    /// The seal contexts, built once: they are fixed per credential and field.
+    api_key_ctx: SealContext,
+    secret_ctx: SealContext,
+    passphrase_ctx: SealContext,
 }
+
+/// How many distinct (venue, method, path) classifications are remembered.
+const MAX_MEMOIZED_PATHS: usize = 4096;
 
 const FIELD_API_KEY: &str = "api_key";
 const FIELD_SECRET: &str = "secret";
@@ -87,6 +94,7 @@ struct Inner {
     audit: Arc<dyn AuditSink>,
     prices: OnceLock<Arc<dyn ReferencePrices>>,
     cache: RwLock<HashMap<CredentialId, Arc<Cached>>>,
+    classes: RwLock<HashMap<(Venue, HttpMethod, String), EndpointClass>>,
     switches: TradingSwitches,
     paused: AtomicBool,
     last_nonce: AtomicU64,
@@ -139,6 +147,7 @@ impl Signer {
                 audit,
                 prices: OnceLock::new(),
                 cache: RwLock::new(HashMap::new()),
+                classes: RwLock::new(HashMap::new()),
                 paused: AtomicBool::new(false),
                 last_nonce: AtomicU64::new(0),
             }),
@@ -308,7 +317,7 @@ impl Signer {
         request: &UnsignedRequest,
     ) -> Result<SignedParts, SignerError> {
         let cred = self.cached(id).await?;
-        let class = classify(cred.venue, request.method, &request.path);
+        let class = self.classify(cred.venue, request.method, &request.path);
         let mut event = self.event(ctx, "signer.sign", Outcome::Ok, Some(id));
         event.user_id = Some(cred.row.owner_id.to_string());
         event = event
@@ -357,24 +366,13 @@ impl Signer {
         cred: &Cached,
         request: &UnsignedRequest,
     ) -> Result<SignedParts, SignerError> {
-        let (owner, record, venue) = (
-            cred.row.owner_id.to_string(),
-            cred.row.id.to_string(),
-            cred.venue.as_str(),
-        );
         let vault = &self.inner.vault;
-        let api_key = vault.open(
-            &seal_context(&owner, &record, venue, FIELD_API_KEY),
-            &cred.api_key,
-        )?;
-        let secret = vault.open(
-            &seal_context(&owner, &record, venue, FIELD_SECRET),
-            &cred.secret,
-        )?;
+        let api_key = vault.open(&cred.api_key_ctx, &cred.api_key)?;
+        let secret = vault.open(&cred.secret_ctx, &cred.secret)?;
         let passphrase = cred
             .passphrase
             .as_ref()
-            .map(|p| vault.open(&seal_context(&owner, &record, venue, FIELD_PASSPHRASE), p))
+            .map(|p| vault.open(&cred.passphrase_ctx, p))
             .transpose()?;
         let api_key_text = std::str::from_utf8(api_key.expose())
             .map_err(|_| SignerError::InvalidCredential("stored API key is not UTF-8".into()))?;
@@ -382,7 +380,9 @@ impl Signer {
         // Kraken-style nonces must strictly increase, even for two signatures in one millisecond.
         let nonce = self.next_nonce(now_ms * 1000);
         let mut random = [0u8; 16];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut random);
+        // The JWT nonce needs freshness, not a syscall per signature: the thread RNG is a CSPRNG
+        // (ChaCha) seeded from the OS.
+        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut random);
         let parts = schemes::sign(
             cred.scheme,
             api_key_text,
@@ -412,6 +412,31 @@ impl Signer {
                 Err(seen) => last = seen,
             }
         }
+    }
+
+    /// `endpoints::classify`, memoized: the table walk is a measurable share of a signature, and
+    /// a signer sees few distinct paths. Bounded so ids in paths cannot grow it without limit.
+    fn classify(&self, venue: Venue, method: HttpMethod, path: &str) -> EndpointClass {
+        let key = (venue, method, path.to_owned());
+        if let Some(class) = self
+            .inner
+            .classes
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            return *class;
+        }
+        let class = classify(venue, method, path);
+        let mut classes = self
+            .inner
+            .classes
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if classes.len() < MAX_MEMOIZED_PATHS {
+            classes.insert(key, class);
+        }
+        class
     }
 
     /// Policy: endpoint class, ownership, pause, trading switches, symbol and notional limits.
@@ -544,7 +569,12 @@ impl Signer {
         let scheme: Scheme = row.scheme.parse().map_err(|_| {
             SignerError::InvalidCredential(format!("unknown scheme {:?}", row.scheme))
         })?;
+        let (owner, record) = (row.owner_id.to_string(), row.id.to_string());
+        let ctx = |field: &str| seal_context(&owner, &record, venue.as_str(), field);
         let cached = Arc::new(Cached {
+            api_key_ctx: ctx(FIELD_API_KEY),
+            secret_ctx: ctx(FIELD_SECRET),
+            passphrase_ctx: ctx(FIELD_PASSPHRASE),
             venue,
             scheme,
             limits: CredentialLimits {
