@@ -8,7 +8,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -22,9 +21,8 @@ use tradeward_signer::remote::{serve, RemoteSigner, ServerConfig, SignerApi};
 use tradeward_signer::schemes::{HttpMethod, UnsignedRequest};
 use tradeward_signer::{CallContext, CredentialInput, CredentialLimits, Signer};
 use tradeward_store::NewUser;
-use tradeward_vault::{LocalKeyProvider, Pkcs11Config, Pkcs11KeyProvider, SecretBytes, Vault};
+use tradeward_vault::{LocalKeyProvider, Pkcs11KeyProvider, SecretBytes, Vault};
 
-const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
 const API_KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
 const SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
 const PAYLOAD: &str = "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=50000&recvWindow=5000&timestamp=1499827319559";
@@ -52,45 +50,9 @@ fn order() -> UnsignedRequest {
 }
 
 fn softhsm_vault(root: &Path) -> Vault {
-    let tokens = root.join("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let conf = root.join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\n",
-            tokens.display()
-        ),
-    )
-    .unwrap();
-    // Set before the module is first loaded in this process.
-    std::env::set_var("SOFTHSM2_CONF", &conf);
-    let out = Command::new("softhsm2-util")
-        .args([
-            "--init-token",
-            "--free",
-            "--label",
-            "bench",
-            "--so-pin",
-            "12345678",
-            "--pin",
-            "87654321",
-        ])
-        .output()
-        .expect("softhsm2-util (install softhsm2)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let provider = Pkcs11KeyProvider::open_or_create(Pkcs11Config {
-        module_path: SOFTHSM.into(),
-        token_label: "bench".into(),
-        pin: SecretBytes::from_slice(b"87654321"),
-        key_label_prefix: "tradeward-kek".into(),
-    })
-    .unwrap();
-    Vault::new(Arc::new(provider))
+    let config =
+        tradeward_vault::testing::softhsm_token(root, "bench", "12345678", "87654321").unwrap();
+    Vault::new(Arc::new(Pkcs11KeyProvider::open_or_create(config).unwrap()))
 }
 
 async fn signer_with_credential(

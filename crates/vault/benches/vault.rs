@@ -4,15 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use tradeward_vault::{
-    LocalKeyProvider, Pkcs11Config, Pkcs11KeyProvider, SealContext, SecretBytes, Vault,
-};
+use tradeward_vault::{LocalKeyProvider, Pkcs11KeyProvider, SealContext, Vault};
 
 const SECRET: &[u8] = b"NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
 const PAYLOAD: &[u8] = b"symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559";
@@ -38,44 +35,9 @@ fn softhsm_vault(root: &Path) -> Option<Vault> {
         eprintln!("SoftHSM2 not installed at {SOFTHSM}: skipping the pkcs11 benchmarks");
         return None;
     }
-    let tokens = root.join("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let conf = root.join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\n",
-            tokens.display()
-        ),
-    )
-    .unwrap();
-    // Set before the module is first loaded; the bench process has no other threads using it.
-    std::env::set_var("SOFTHSM2_CONF", &conf);
-    let out = Command::new("softhsm2-util")
-        .args([
-            "--init-token",
-            "--free",
-            "--label",
-            "bench",
-            "--so-pin",
-            "12345678",
-            "--pin",
-            "87654321",
-        ])
-        .output()
-        .expect("softhsm2-util");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let provider = Pkcs11KeyProvider::open_or_create(Pkcs11Config {
-        module_path: SOFTHSM.into(),
-        token_label: "bench".into(),
-        pin: SecretBytes::from_slice(b"87654321"),
-        key_label_prefix: "tradeward-kek".into(),
-    })
-    .unwrap();
+    let config =
+        tradeward_vault::testing::softhsm_token(root, "bench", "12345678", "87654321").unwrap();
+    let provider = Pkcs11KeyProvider::open_or_create(config).unwrap();
     Some(Vault::new(Arc::new(provider)))
 }
 

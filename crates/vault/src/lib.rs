@@ -37,6 +37,7 @@ mod datakey;
 mod error;
 pub mod provider;
 mod secret;
+pub mod testing;
 mod vault;
 
 pub use context::{SealContext, SealedSecret, FORMAT_VERSION};

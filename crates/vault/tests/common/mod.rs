@@ -3,7 +3,6 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use tradeward_vault::{SealContext, SealedSecret, SecretBytes, Vault, VaultError};
 
@@ -251,37 +250,7 @@ pub const SO_PIN: &str = "0815-so-pin";
 /// in its own process, and the module reads the variable once at C_Initialize; the token is
 /// created with softhsm2-util before the module is first loaded in this process.
 pub fn softhsm_token(root: &Path, label: &str) {
-    let tokens = root.join("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    let conf = root.join("softhsm2.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-            tokens.display()
-        ),
-    )
-    .unwrap();
-    std::env::set_var("SOFTHSM2_CONF", &conf);
-    let status = Command::new("softhsm2-util")
-        .args([
-            "--init-token",
-            "--free",
-            "--label",
-            label,
-            "--so-pin",
-            SO_PIN,
-            "--pin",
-            USER_PIN,
-        ])
-        .env("SOFTHSM2_CONF", &conf)
-        .output()
-        .expect("softhsm2-util must be installed (apt-get install softhsm2)");
-    assert!(
-        status.status.success(),
-        "softhsm2-util --init-token failed: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+    tradeward_vault::testing::softhsm_token(root, label, SO_PIN, USER_PIN).unwrap();
 }
 
 pub fn pin(p: &str) -> SecretBytes {
