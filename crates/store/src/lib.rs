@@ -20,7 +20,10 @@ mod throttle;
 mod users;
 
 pub use accounts::{AccountRow, NewAccount, TotpFactorRow};
-pub use audit::{AuditFilter, AuditRow, StoredAuditRow};
+pub use audit::{
+    audit_chain_next, audit_entry_bytes, audit_leaf_hash, AuditCheckpointRow, AuditFilter,
+    AuditHash, AuditRow, ChainedAuditRow, StoredAuditRow, AUDIT_GENESIS,
+};
 pub use connect::{Backend, Store};
 pub use credentials::{CredentialRow, NewCredential};
 pub use error::StoreError;
