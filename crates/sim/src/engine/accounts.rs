@@ -165,23 +165,37 @@ impl Ledger {
             .collect()
     }
 
-    /// Changed (account, asset) pairs since the last call, deduplicated, in first-change order.
-    pub fn take_dirty(&mut self) -> Vec<(AccountId, Vec<u32>)> {
-        if self.dirty.is_empty() {
-            return Vec::new();
-        }
-        let mut out: Vec<(AccountId, Vec<u32>)> = Vec::new();
-        for (acc, asset) in self.dirty.drain(..) {
-            match out.iter_mut().find(|(a, _)| a.0 == acc) {
-                Some((_, assets)) => {
-                    if !assets.contains(&asset) {
-                        assets.push(asset)
-                    }
-                }
-                None => out.push((AccountId(acc), vec![asset])),
+    /// Changed (account, asset) pairs since the last call, deduplicated, in first-change
+    /// order, grouped per account (accounts in first-change order): `f` gets each account
+    /// with its changed balances. Accounts for which `skip` is true are left out. The dirty
+    /// list is kept (cleared) so its allocation serves the next operation.
+    pub fn drain_dirty(
+        &mut self,
+        skip: impl Fn(AccountId) -> bool,
+        mut f: impl FnMut(AccountId, Vec<Balance>),
+    ) {
+        let dirty = std::mem::take(&mut self.dirty);
+        // A handful of entries per operation: quadratic scans beat building maps.
+        for (i, &(acc, _)) in dirty.iter().enumerate() {
+            if skip(AccountId(acc)) || dirty[..i].iter().any(|(a, _)| *a == acc) {
+                continue;
             }
+            let mut balances = Vec::new();
+            for (j, &(a, asset)) in dirty.iter().enumerate().skip(i) {
+                if a != acc || dirty[i..j].contains(&(a, asset)) {
+                    continue;
+                }
+                let s = self.slot(AccountId(acc), asset);
+                balances.push(Balance {
+                    asset: self.assets.get(asset as usize).copied().unwrap_or_default(),
+                    free: s.free,
+                    locked: s.locked,
+                });
+            }
+            f(AccountId(acc), balances);
         }
-        out
+        self.dirty = dirty;
+        self.dirty.clear();
     }
 
     pub fn clear_dirty(&mut self) {

@@ -3,11 +3,52 @@
 //! Cancels are O(log n): the level's total and live count drop at once and the id stays in
 //! the queue as a tombstone that matching skips (ids are never reused, so "not open any more"
 //! is a reliable test). A level whose live count reaches zero is removed with its tombstones.
+//!
+//! Levels are keyed by [`Px`], a price whose ordering compares the integer mantissas directly
+//! when both prices share a scale (every book price is at its market's canonical scale), so
+//! the tree walks never take `Decimal`'s general comparison (which showed up at ~13% of a
+//! profile of the matching bench).
 
 use super::types::Side;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, VecDeque};
+
+/// A price as a book key: the same value and the same total order as the `Decimal` inside,
+/// with a fast path for equal scales. Serializes exactly like the `Decimal`.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Px(pub Decimal);
+
+impl Ord for Px {
+    #[inline]
+    fn cmp(&self, other: &Self) -> Ordering {
+        let (a, b) = (&self.0, &other.0);
+        if a.scale() == b.scale() {
+            // Same scale: the values compare like their signed mantissas (−0 equals 0).
+            a.mantissa().cmp(&b.mantissa())
+        } else {
+            a.cmp(b)
+        }
+    }
+}
+
+impl PartialOrd for Px {
+    #[inline]
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Px {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Px {}
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Level {
@@ -21,19 +62,19 @@ pub(crate) struct Level {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Book {
-    pub bids: BTreeMap<Decimal, Level>,
-    pub asks: BTreeMap<Decimal, Level>,
+    pub bids: BTreeMap<Px, Level>,
+    pub asks: BTreeMap<Px, Level>,
 }
 
 impl Book {
-    pub fn side(&self, side: Side) -> &BTreeMap<Decimal, Level> {
+    pub fn side(&self, side: Side) -> &BTreeMap<Px, Level> {
         match side {
             Side::Buy => &self.bids,
             Side::Sell => &self.asks,
         }
     }
 
-    pub fn side_mut(&mut self, side: Side) -> &mut BTreeMap<Decimal, Level> {
+    pub fn side_mut(&mut self, side: Side) -> &mut BTreeMap<Px, Level> {
         match side {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
@@ -43,14 +84,14 @@ impl Book {
     /// Best price and its level quantity on `side` (highest bid, lowest ask).
     pub fn best(&self, side: Side) -> Option<(Decimal, Decimal)> {
         match side {
-            Side::Buy => self.bids.iter().next_back().map(|(p, l)| (*p, l.qty)),
-            Side::Sell => self.asks.iter().next().map(|(p, l)| (*p, l.qty)),
+            Side::Buy => self.bids.iter().next_back().map(|(p, l)| (p.0, l.qty)),
+            Side::Sell => self.asks.iter().next().map(|(p, l)| (p.0, l.qty)),
         }
     }
 
     /// Appends a resting order at the back of its level.
     pub fn insert(&mut self, side: Side, price: Decimal, id: u64, qty: Decimal) {
-        let level = self.side_mut(side).entry(price).or_default();
+        let level = self.side_mut(side).entry(Px(price)).or_default();
         level.qty += qty;
         level.live += 1;
         level.queue.push_back(id);
@@ -59,11 +100,11 @@ impl Book {
     /// Removes `qty` of a live order that leaves the book (cancel); drops the level when empty.
     pub fn remove(&mut self, side: Side, price: Decimal, qty: Decimal) {
         let map = self.side_mut(side);
-        if let Some(level) = map.get_mut(&price) {
+        if let Some(level) = map.get_mut(&Px(price)) {
             level.qty -= qty;
             level.live = level.live.saturating_sub(1);
             if level.live == 0 {
-                map.remove(&price);
+                map.remove(&Px(price));
             }
         }
     }
@@ -71,9 +112,14 @@ impl Book {
     /// Iterates levels of `side` from the best outwards.
     pub fn levels(&self, side: Side) -> Box<dyn Iterator<Item = (&Decimal, &Level)> + '_> {
         match side {
-            Side::Buy => Box::new(self.bids.iter().rev()),
-            Side::Sell => Box::new(self.asks.iter()),
+            Side::Buy => Box::new(self.bids.iter().rev().map(|(p, l)| (&p.0, l))),
+            Side::Sell => Box::new(self.asks.iter().map(|(p, l)| (&p.0, l))),
         }
+    }
+
+    /// The level at `price` on `side`, if any.
+    pub fn level(&self, side: Side, price: Decimal) -> Option<&Level> {
+        self.side(side).get(&Px(price))
     }
 
     /// True when the best bid is at or above the best ask (must never be observable).

@@ -156,6 +156,14 @@ impl Engine {
     }
 
     pub(crate) fn market_index(&self, symbol: &str) -> Result<usize, RejectReason> {
+        // A few markets: comparing the strings beats building and hashing a key.
+        if self.markets.len() <= 4 {
+            return self
+                .markets
+                .iter()
+                .position(|mk| mk.info.symbol.as_str() == symbol)
+                .ok_or(RejectReason::InvalidSymbol);
+        }
         let key = ShortStr::new(symbol).ok_or(RejectReason::InvalidSymbol)?;
         self.by_symbol
             .get(&key)

@@ -19,6 +19,7 @@ pub(crate) fn check(e: &Engine) -> Result<(), String> {
         }
         for side in [Side::Buy, Side::Sell] {
             for (price, level) in mk.book.side(side) {
+                let price = &price.0;
                 let live: Vec<_> = level
                     .queue
                     .iter()
@@ -52,7 +53,7 @@ pub(crate) fn check(e: &Engine) -> Result<(), String> {
                 mk.base
             };
             need[o.account.idx()][asset as usize] += o.locked;
-            if o.is_working && !mk.book.side(o.side).contains_key(&o.price) {
+            if o.is_working && mk.book.level(o.side, o.price).is_none() {
                 return Err(format!(
                     "{sym}: working order {} not in the book",
                     o.order_id

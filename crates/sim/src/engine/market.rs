@@ -3,7 +3,7 @@
 
 use super::book::Book;
 use super::marketdata::{Kline, PublicTrade, SymbolInfo};
-use super::order::Order;
+use super::open::OpenOrders;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -19,9 +19,19 @@ impl Hasher for IdHasher {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 =
-                (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        // Eight bytes per round: a 22-character client order id is 3 multiplies, not 22.
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            // The length keeps "a" and "a\0" apart.
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 60));
         }
     }
     fn write_u64(&mut self, n: u64) {
@@ -49,7 +59,7 @@ pub(crate) struct Market {
     pub quote: u32,
     pub book: Book,
     /// Every open order (resting or pending stop) by id.
-    pub open: IdMap<Order>,
+    pub open: OpenOrders,
     /// Pending stops that fire when the last price rises to their stop price: (stop, id).
     pub stops_rise: BTreeSet<(Decimal, u64)>,
     /// Pending stops that fire when the last price falls to their stop price.

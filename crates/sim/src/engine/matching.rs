@@ -4,11 +4,13 @@
 //! Money invariant kept here: every quote/base unit that leaves one account's `locked` lands
 //! in another account's `free` or in the fee account, in the same call.
 
+use super::book::Px;
 use super::engine::{Engine, FEE_ACCOUNT, HOUSE_ACCOUNT};
 use super::events::{EngineEvent, ExecutionReportEvent};
 use super::order::{AccountTrade, Fill, Order};
 use super::types::{ExecutionType, OrderStatus, OrderType, Side, TimeInForce};
 use rust_decimal::{Decimal, RoundingStrategy};
+use std::collections::hash_map::Entry;
 
 /// Commission precision: Binance reports commissions with 8 decimals.
 const FEE_DP: u32 = 8;
@@ -47,7 +49,7 @@ impl Engine {
             Side::Buy => &mut mk.changed_bids,
             Side::Sell => &mut mk.changed_asks,
         };
-        if !v.contains(&price) {
+        if !v.iter().any(|p| Px(*p) == Px(price)) {
             v.push(price);
         }
     }
@@ -108,20 +110,24 @@ impl Engine {
         loop {
             let mk = &mut self.markets[m];
             let step = mk.info.step_size;
-            let Some((price, _)) = mk.book.best(opp) else {
+            // One tree descent per fill: the best level's entry, removed in place when empty.
+            let best = match opp {
+                Side::Buy => mk.book.bids.last_entry(),
+                Side::Sell => mk.book.asks.first_entry(),
+            };
+            let Some(mut entry) = best else {
                 break;
             };
+            let price = entry.key().0;
             if let Some(l) = limit {
                 if (taker.side == Side::Buy && price > l) || (taker.side == Side::Sell && price < l)
                 {
                     break;
                 }
             }
-            let Some(level) = mk.book.side_mut(opp).get_mut(&price) else {
-                break;
-            };
+            let level = entry.get_mut();
             let Some(&maker_id) = level.queue.front() else {
-                mk.book.side_mut(opp).remove(&price);
+                entry.remove();
                 continue;
             };
             let Some(mut maker) = mk.open.get(&maker_id).copied() else {
@@ -144,7 +150,7 @@ impl Engine {
                 level.queue.pop_front();
                 level.live = level.live.saturating_sub(1);
                 if level.live == 0 {
-                    mk.book.side_mut(opp).remove(&price);
+                    entry.remove();
                 }
                 mk.open.remove(&maker_id);
             }
@@ -305,8 +311,11 @@ impl Engine {
         }
         let cap = self.config.order_history_cap.max(1);
         if let Some(u) = self.users.get_mut(o.account.idx()) {
-            if u.open_by_client.get(&o.client_order_id) == Some(&(m as u32, o.order_id)) {
-                u.open_by_client.remove(&o.client_order_id);
+            // One probe: drop the client id only when it still names this order.
+            if let Entry::Occupied(e) = u.open_by_client.entry(o.client_order_id) {
+                if *e.get() == (m as u32, o.order_id) {
+                    e.remove();
+                }
             }
             if let Some(c) = u.open_count.get_mut(m) {
                 *c = c.saturating_sub(1);

@@ -23,6 +23,7 @@ mod invariants;
 mod market;
 pub mod marketdata;
 mod matching;
+mod open;
 mod ops;
 pub mod order;
 mod process;
