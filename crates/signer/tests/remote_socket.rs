@@ -140,3 +140,22 @@ async fn malformed_frames_get_an_error_not_a_crash() {
     // The server still serves well-formed clients.
     RemoteSigner::connect(&path, 1).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_regular_file_at_the_socket_path_is_never_deleted() {
+    let h = sqlite_harness().await;
+    let path = h.dirs.path().join("important.txt");
+    std::fs::write(&path, b"keep me").unwrap();
+    let err = serve(
+        h.signer.clone(),
+        &path,
+        ServerConfig {
+            allowed_uids: vec![],
+        },
+        async {},
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("is not a socket"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"keep me");
+}

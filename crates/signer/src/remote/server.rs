@@ -27,7 +27,19 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
-    if path.exists() {
+    // Replace a stale socket from an earlier run, but never delete anything else a mistyped
+    // path might name.
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        use std::os::unix::fs::FileTypeExt;
+        if !meta.file_type().is_socket() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!(
+                    "{} exists and is not a socket; refusing to replace it",
+                    path.display()
+                ),
+            ));
+        }
         std::fs::remove_file(path)?;
     }
     let listener = UnixListener::bind(path)?;
