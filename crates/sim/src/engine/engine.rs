@@ -49,6 +49,9 @@ pub struct Engine {
     /// Events of the operation in progress.
     #[serde(skip)]
     pub(crate) events: Vec<EngineEvent>,
+    /// Markets begun in the operation in progress (so `finish` visits only those).
+    #[serde(skip)]
+    pub(crate) touched: Vec<u32>,
 }
 
 impl Engine {

@@ -1,11 +1,13 @@
 //! Framing of one mutating operation: remember the best bid/ask, collect changes, and at the
 //! end turn them into events (trades, depth diff, book ticker, account positions).
 
+use super::book::Px;
 use super::engine::{Engine, FEE_ACCOUNT, HOUSE_ACCOUNT};
 use super::events::{
     AccountPositionEvent, BookTickerEvent, DepthUpdateEvent, EngineEvent, TradeEvent,
 };
 use super::types::Side;
+use rust_decimal::Decimal;
 
 /// Events reserved per operation up front.
 const EVENTS_HINT: usize = 8;
@@ -20,6 +22,7 @@ impl Engine {
         }
         let mk = &mut self.markets[m];
         if mk.bbo_before.is_none() {
+            self.touched.push(m as u32);
             mk.bbo_before = Some((mk.book.best(Side::Buy), mk.book.best(Side::Sell)));
         }
     }
@@ -28,6 +31,7 @@ impl Engine {
     pub(crate) fn abort(&mut self) {
         self.events.clear();
         self.ledger.clear_dirty();
+        self.touched.clear();
         for mk in &mut self.markets {
             mk.bbo_before = None;
             mk.changed_bids.clear();
@@ -39,7 +43,13 @@ impl Engine {
     /// Ends the operation and returns its events.
     pub(crate) fn finish(&mut self, now: u64) -> Vec<EngineEvent> {
         let mut events = std::mem::take(&mut self.events);
-        for mk in &mut self.markets {
+        // Markets in index order, as a scan of all of them would visit them.
+        self.touched.sort_unstable();
+        let mut touched = std::mem::take(&mut self.touched);
+        for &m in &touched {
+            let Some(mk) = self.markets.get_mut(m as usize) else {
+                continue;
+            };
             let Some((bid0, ask0)) = mk.bbo_before.take() else {
                 continue;
             };
@@ -82,7 +92,7 @@ impl Engine {
                 mk.changed_asks.clear();
             }
             let (bid1, ask1) = (mk.book.best(Side::Buy), mk.book.best(Side::Sell));
-            if (bid0, ask0) != (bid1, ask1) {
+            if !same_quote(bid0, bid1) || !same_quote(ask0, ask1) {
                 let (bid_price, bid_qty) = bid1.unwrap_or_default();
                 let (ask_price, ask_qty) = ask1.unwrap_or_default();
                 events.push(EngineEvent::BookTicker(BookTickerEvent {
@@ -96,6 +106,8 @@ impl Engine {
                 }));
             }
         }
+        touched.clear();
+        self.touched = touched;
         self.ledger.drain_dirty(
             |acc| acc == HOUSE_ACCOUNT || acc == FEE_ACCOUNT,
             |account, balances| {
@@ -107,5 +119,15 @@ impl Engine {
             },
         );
         events
+    }
+}
+
+/// Equal (price, qty) best quotes, compared on the book keys' fast path (same values as
+/// `Decimal`'s `==`).
+fn same_quote(a: Option<(Decimal, Decimal)>, b: Option<(Decimal, Decimal)>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some((p0, q0)), Some((p1, q1))) => Px(p0) == Px(p1) && Px(q0) == Px(q1),
+        _ => false,
     }
 }

@@ -145,6 +145,7 @@ pub(crate) fn build(config: EngineConfig) -> Result<Engine, ConfigError> {
         users: vec![blank.clone(), blank],
         by_symbol,
         events: Vec::new(),
+        touched: Vec::new(),
     };
     for m in 0..n_markets {
         engine.begin(m);

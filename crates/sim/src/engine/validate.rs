@@ -31,7 +31,24 @@ fn client_id_ok(s: &str) -> bool {
 }
 
 fn is_multiple(x: Decimal, unit: Decimal) -> bool {
-    unit.is_zero() || (x % unit).is_zero()
+    if unit.is_zero() {
+        return true;
+    }
+    // Fast exact path: at a common scale s, x = a·10⁻ˢ and unit = b·10⁻ˢ, so x is a multiple
+    // of unit exactly when b divides a. Decimal's `%` costs several times more.
+    let s = x.scale().max(unit.scale());
+    let at_scale = |d: Decimal| {
+        10i128
+            .checked_pow(s - d.scale())
+            .and_then(|p| d.mantissa().checked_mul(p))
+            .and_then(|m| i64::try_from(m).ok())
+    };
+    if let (Some(a), Some(b)) = (at_scale(x), at_scale(unit)) {
+        if let Some(r) = a.checked_rem(b) {
+            return r == 0;
+        }
+    }
+    (x % unit).is_zero()
 }
 
 pub(crate) fn check_price(m: &Market, p: Decimal) -> Result<(), RejectReason> {
@@ -229,6 +246,25 @@ mod tests {
         assert!(!client_id_ok(""));
         assert!(!client_id_ok("has space"));
         assert!(!client_id_ok(&"a".repeat(37)));
+    }
+
+    #[test]
+    fn multiples_exact_across_scales() {
+        use rust_decimal_macros::dec;
+        assert!(is_multiple(dec!(50000.01), dec!(0.01)));
+        assert!(is_multiple(dec!(50000.010), dec!(0.01)));
+        assert!(!is_multiple(dec!(50000.015), dec!(0.01)));
+        assert!(is_multiple(dec!(0.00030), dec!(0.00001)));
+        assert!(!is_multiple(dec!(0.000305), dec!(0.00001)));
+        assert!(is_multiple(dec!(15), dec!(5)));
+        assert!(!is_multiple(dec!(12), dec!(5)));
+        assert!(is_multiple(dec!(-10), dec!(5)));
+        assert!(is_multiple(dec!(7), Decimal::ZERO));
+        // Too large for the fast path: Decimal's own remainder decides.
+        let big = Decimal::MAX;
+        assert_eq!(is_multiple(big, dec!(0.5)), (big % dec!(0.5)).is_zero());
+        let tiny = Decimal::new(3, 28);
+        assert_eq!(is_multiple(dec!(1), tiny), (dec!(1) % tiny).is_zero());
     }
 
     #[test]
