@@ -293,13 +293,13 @@ async fn chain_legacy_rows(tx: &mut Transaction<'_, Any>) -> Result<(i64, AuditH
 fn lost_race(e: &StoreError) -> bool {
     match e {
         StoreError::Conflict(_) => true,
-        StoreError::Query { source, .. } => match source {
-            sqlx::Error::Database(db) => {
-                let msg = db.message();
-                msg.contains("database is locked") || msg.contains("could not serialize")
-            }
-            _ => false,
-        },
+        StoreError::Query {
+            source: sqlx::Error::Database(db),
+            ..
+        } => {
+            let msg = db.message();
+            msg.contains("database is locked") || msg.contains("could not serialize")
+        }
         _ => false,
     }
 }
