@@ -43,7 +43,7 @@ pub use finding::{CheckpointOrigin, Finding, FindingKind};
 pub use memory::MemoryAuditSink;
 pub use store_sink::{CheckpointPolicy, StoreAuditSink};
 pub use verify::{
-    gather_checkpoints, verify_store, KeySource, VerifyError, VerifyOptions, VerifyReport,
+    gather_checkpoints, verify_store, Gathered, KeySource, VerifyError, VerifyOptions, VerifyReport,
 };
 
 /// Recording an audit event failed.

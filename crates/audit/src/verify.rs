@@ -97,11 +97,25 @@ fn checkpoint_finding(err: CheckpointError, origin: &CheckpointOrigin, tree_size
     )
 }
 
+/// The checkpoints to check during a walk, authenticated.
+#[derive(Debug, Clone)]
+pub struct Gathered {
+    /// One per tree size, by size.
+    pub pending: Vec<PendingCheckpoint>,
+    /// Where the trusted key came from.
+    pub key_source: KeySource,
+    /// How many came from the external file.
+    pub external: usize,
+    /// A checkpoint present in one place and absent from the other. Reported after the walk,
+    /// so that a truncated or rewritten log is named first (it is the more telling finding).
+    pub missing: Option<Finding>,
+}
+
 /// Gathers, authenticates and reconciles the checkpoints of the database and the file.
 pub async fn gather_checkpoints(
     store: &Store,
     options: &VerifyOptions,
-) -> Result<(Vec<PendingCheckpoint>, KeySource, usize), VerifyError> {
+) -> Result<Gathered, VerifyError> {
     let mut file_checkpoints = Vec::new();
     if let Some(path) = &options.checkpoint_file {
         let file = CheckpointFile::new(path);
@@ -181,18 +195,18 @@ pub async fn gather_checkpoints(
         .iter()
         .map(|(c, _)| (c.checkpoint.tree_size, c))
         .collect();
+    let mut missing = None;
     if options.checkpoint_file.is_some() {
         for (size, (c, origin)) in &by_size {
             match db_sizes.get(size) {
                 None => {
-                    return Err(Finding::general(
+                    missing = missing.or(Some(Finding::general(
                         FindingKind::CheckpointMissing,
                         format!(
                             "the checkpoint at tree size {size} {origin} is missing from the \
                              database: checkpoints were deleted"
                         ),
-                    )
-                    .into())
+                    )))
                 }
                 Some(d) if *d != c => {
                     return Err(conflict(*size, origin, &CheckpointOrigin::Database).into())
@@ -201,14 +215,13 @@ pub async fn gather_checkpoints(
             }
         }
         if let Some(size) = db_sizes.keys().find(|s| !by_size.contains_key(s)) {
-            return Err(Finding::general(
+            missing = missing.or(Some(Finding::general(
                 FindingKind::CheckpointMissing,
                 format!(
                     "the checkpoint at tree size {size} in the database is missing from the \
                      external file: it was not made by the checkpointer, or the file lost lines"
                 ),
-            )
-            .into());
+            )));
         }
     } else {
         for (c, origin) in db_checkpoints {
@@ -219,7 +232,12 @@ pub async fn gather_checkpoints(
         .into_values()
         .map(|(checkpoint, origin)| PendingCheckpoint { checkpoint, origin })
         .collect();
-    Ok((pending, source, external))
+    Ok(Gathered {
+        pending,
+        key_source: source,
+        external,
+        missing,
+    })
 }
 
 fn conflict(size: u64, a: &CheckpointOrigin, b: &CheckpointOrigin) -> Finding {
@@ -235,7 +253,12 @@ pub async fn verify_store(
     options: &VerifyOptions,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<VerifyReport, VerifyError> {
-    let (pending, key_source, external) = gather_checkpoints(store, options).await?;
+    let Gathered {
+        pending,
+        key_source,
+        external,
+        missing,
+    } = gather_checkpoints(store, options).await?;
     let checkpoints = pending.len();
     let last_checkpoint_size = pending
         .iter()
@@ -284,6 +307,9 @@ pub async fn verify_store(
     result?;
     let root = verifier.frontier().root();
     let (entries, chain_head) = verifier.finish()?;
+    if let Some(finding) = missing {
+        return Err(finding.into());
+    }
     Ok(VerifyReport {
         entries,
         root,
