@@ -106,7 +106,10 @@ impl Ledger {
     }
 
     fn slot_mut(&mut self, acc: AccountId, asset: u32) -> Option<&mut Slot> {
-        self.dirty.push((acc.0, asset));
+        // The house (0) and fee (1) accounts get no position events: not worth tracking.
+        if acc.0 > 1 {
+            self.dirty.push((acc.0, asset));
+        }
         self.accounts
             .get_mut(acc.idx())
             .and_then(|a| a.slots.get_mut(asset as usize))

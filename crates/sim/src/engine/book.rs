@@ -9,11 +9,13 @@
 //! the tree walks never take `Decimal`'s general comparison (which showed up at ~13% of a
 //! profile of the matching bench).
 
+use super::market::IdHasher;
 use super::types::Side;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::hash::BuildHasherDefault;
 
 /// A price as a book key: the same value and the same total order as the `Decimal` inside,
 /// with a fast path for equal scales. Serializes exactly like the `Decimal`.
@@ -49,6 +51,78 @@ impl PartialEq for Px {
 }
 
 impl Eq for Px {}
+
+impl std::hash::Hash for Px {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Equal values (1.0 and 1.00, −0 and 0) normalize to the same mantissa and scale.
+        let n = self.0.normalize();
+        state.write_u64(n.mantissa() as u64 ^ ((n.mantissa() >> 64) as u64).rotate_left(17));
+        state.write_u64(u64::from(n.scale()));
+    }
+}
+
+/// `a` compared with `b`, exactly as `Decimal` orders them, without its general path when
+/// both share a scale (the common case: a market's prices and quantities share scales).
+#[inline]
+pub(crate) fn dcmp(a: Decimal, b: Decimal) -> Ordering {
+    Px(a).cmp(&Px(b))
+}
+
+/// True when `x > 0`, without a general comparison.
+#[inline]
+pub(crate) fn positive(x: Decimal) -> bool {
+    !x.is_zero() && x.is_sign_positive()
+}
+
+/// The levels an operation changed on one side, each once, in first-change order, with
+/// their latest quantity (0 = removed): every change marks the level with its new total, so
+/// `finish` needs no book lookups. A short list is scanned; past [`ChangedLevels::SCAN`]
+/// entries (a house re-quote touches 20+ levels per side) a map finds the entry in O(1).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct ChangedLevels {
+    list: Vec<(Decimal, Decimal)>,
+    seen: HashMap<Px, usize, BuildHasherDefault<IdHasher>>,
+}
+
+impl ChangedLevels {
+    const SCAN: usize = 12;
+
+    /// Records that the level at `price` now holds `qty`.
+    pub fn mark(&mut self, price: Decimal, qty: Decimal) {
+        if self.list.len() < Self::SCAN {
+            match self.list.iter_mut().find(|(p, _)| Px(*p) == Px(price)) {
+                Some(e) => e.1 = qty,
+                None => self.list.push((price, qty)),
+            }
+            return;
+        }
+        if self.seen.is_empty() {
+            for (i, (p, _)) in self.list.iter().enumerate() {
+                self.seen.insert(Px(*p), i);
+            }
+        }
+        let next = self.list.len();
+        let i = *self.seen.entry(Px(price)).or_insert(next);
+        match self.list.get_mut(i) {
+            Some(e) => e.1 = qty,
+            None => self.list.push((price, qty)),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// (price, latest quantity) of each changed level.
+    pub fn levels(&self) -> &[(Decimal, Decimal)] {
+        &self.list
+    }
+
+    pub fn clear(&mut self) {
+        self.list.clear();
+        self.seen.clear();
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Level {
@@ -90,23 +164,29 @@ impl Book {
     }
 
     /// Appends a resting order at the back of its level.
-    pub fn insert(&mut self, side: Side, price: Decimal, id: u64, qty: Decimal) {
+    /// Returns the level's new total.
+    pub fn insert(&mut self, side: Side, price: Decimal, id: u64, qty: Decimal) -> Decimal {
         let level = self.side_mut(side).entry(Px(price)).or_default();
         level.qty += qty;
         level.live += 1;
         level.queue.push_back(id);
+        level.qty
     }
 
     /// Removes `qty` of a live order that leaves the book (cancel); drops the level when empty.
-    pub fn remove(&mut self, side: Side, price: Decimal, qty: Decimal) {
+    /// Returns the level's new total (zero when the level is gone).
+    pub fn remove(&mut self, side: Side, price: Decimal, qty: Decimal) -> Decimal {
         let map = self.side_mut(side);
         if let Some(level) = map.get_mut(&Px(price)) {
             level.qty -= qty;
             level.live = level.live.saturating_sub(1);
             if level.live == 0 {
                 map.remove(&Px(price));
+            } else {
+                return level.qty;
             }
         }
+        Decimal::ZERO
     }
 
     /// Iterates levels of `side` from the best outwards.

@@ -1,7 +1,7 @@
 //! Per-market state: filters, the book, open orders, pending stops, the public tape and
 //! 1-minute klines.
 
-use super::book::Book;
+use super::book::{Book, ChangedLevels};
 use super::marketdata::{Kline, PublicTrade, SymbolInfo};
 use super::open::OpenOrders;
 use rust_decimal::Decimal;
@@ -81,9 +81,9 @@ pub(crate) struct Market {
     /// Levels changed during the current operation (price), per side; drained into a
     /// DepthUpdate at the end of the operation.
     #[serde(skip)]
-    pub changed_bids: Vec<Decimal>,
+    pub changed_bids: ChangedLevels,
     #[serde(skip)]
-    pub changed_asks: Vec<Decimal>,
+    pub changed_asks: ChangedLevels,
     /// Trades of the current operation, emitted as events in order.
     #[serde(skip)]
     pub pending_trades: Vec<PublicTrade>,

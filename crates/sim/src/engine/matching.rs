@@ -4,12 +4,13 @@
 //! Money invariant kept here: every quote/base unit that leaves one account's `locked` lands
 //! in another account's `free` or in the fee account, in the same call.
 
-use super::book::Px;
+use super::book::{dcmp, positive};
 use super::engine::{Engine, FEE_ACCOUNT, HOUSE_ACCOUNT};
 use super::events::{EngineEvent, ExecutionReportEvent};
 use super::order::{AccountTrade, Fill, Order};
 use super::types::{ExecutionType, OrderStatus, OrderType, Side, TimeInForce};
 use rust_decimal::{Decimal, RoundingStrategy};
+use std::cmp::Ordering::{Greater, Less};
 use std::collections::hash_map::Entry;
 
 /// Commission precision: Binance reports commissions with 8 decimals.
@@ -43,15 +44,14 @@ impl Engine {
             }));
     }
 
-    fn mark_level(&mut self, m: usize, side: Side, price: Decimal) {
+    /// Records that the level at `price` now holds `qty` (zero: removed) for the depth event.
+    fn mark_level(&mut self, m: usize, side: Side, price: Decimal, qty: Decimal) {
         let mk = &mut self.markets[m];
         let v = match side {
             Side::Buy => &mut mk.changed_bids,
             Side::Sell => &mut mk.changed_asks,
         };
-        if !v.iter().any(|p| Px(*p) == Px(price)) {
-            v.push(price);
-        }
+        v.mark(price, qty);
     }
 
     /// What a walk of the opposite side would execute: (base qty, quote amount). `qty` caps the
@@ -120,7 +120,9 @@ impl Engine {
             };
             let price = entry.key().0;
             if let Some(l) = limit {
-                if (taker.side == Side::Buy && price > l) || (taker.side == Side::Sell && price < l)
+                let c = dcmp(price, l);
+                if (taker.side == Side::Buy && c == Greater)
+                    || (taker.side == Side::Sell && c == Less)
                 {
                     break;
                 }
@@ -141,20 +143,22 @@ impl Engine {
             } else {
                 q = q.min(taker.remaining_qty());
             }
-            if q <= Decimal::ZERO {
+            if !positive(q) {
                 break;
             }
-            let maker_done = q == maker.remaining_qty();
+            let maker_done = dcmp(q, maker.remaining_qty()).is_eq();
             level.qty -= q;
+            let mut left = level.qty;
             if maker_done {
                 level.queue.pop_front();
                 level.live = level.live.saturating_sub(1);
                 if level.live == 0 {
+                    left = Decimal::ZERO;
                     entry.remove();
                 }
                 mk.open.remove(&maker_id);
             }
-            self.mark_level(m, opp, price);
+            self.mark_level(m, opp, price, left);
             let (maker_fill, taker_fill) = self.settle(m, &mut maker, taker, price, q, now);
             if maker_done {
                 self.report(&maker, ExecutionType::Trade, Some(maker_fill), now);
@@ -222,7 +226,7 @@ impl Engine {
             o.update_time = now;
             let by_quote =
                 o.order_type == OrderType::Market && o.orig_quote_order_qty > Decimal::ZERO;
-            o.status = if !by_quote && o.executed_qty >= o.orig_qty {
+            o.status = if !by_quote && dcmp(o.executed_qty, o.orig_qty).is_ge() {
                 OrderStatus::Filled
             } else {
                 OrderStatus::PartiallyFilled
@@ -231,7 +235,7 @@ impl Engine {
             // difference so that locked stays exactly limit × remaining.
             if o.side == Side::Buy && o.order_type.has_limit_price() {
                 let need = o.price * o.remaining_qty();
-                if o.locked > need {
+                if dcmp(o.locked, need) == Greater {
                     let excess = o.locked - need;
                     self.ledger.unlock(acc, quote, excess);
                     o.locked = need;
@@ -331,7 +335,7 @@ impl Engine {
 
     /// Releases whatever an order still has locked.
     pub(crate) fn release(&mut self, m: usize, o: &mut Order) {
-        if o.locked > Decimal::ZERO {
+        if positive(o.locked) {
             let asset = match o.side {
                 Side::Buy => self.markets[m].quote,
                 Side::Sell => self.markets[m].base,
@@ -396,12 +400,12 @@ impl Engine {
         if has_limit && o.time_in_force == TimeInForce::Gtc {
             let remaining = o.remaining_qty();
             let mk = &mut self.markets[m];
-            mk.book.insert(o.side, o.price, o.order_id, remaining);
+            let total = mk.book.insert(o.side, o.price, o.order_id, remaining);
             mk.open.insert(o.order_id, o);
             if o.account == HOUSE_ACCOUNT {
                 mk.house_orders.push(o.order_id);
             }
-            self.mark_level(m, o.side, o.price);
+            self.mark_level(m, o.side, o.price, total);
             return o;
         }
         // IOC, FOK leftovers (cannot happen after the check) and MARKET remainders expire.
@@ -425,8 +429,8 @@ impl Engine {
         let mut o = self.markets[m].open.remove(&id)?;
         let mk = &mut self.markets[m];
         if o.is_working {
-            mk.book.remove(o.side, o.price, o.remaining_qty());
-            self.mark_level(m, o.side, o.price);
+            let left = mk.book.remove(o.side, o.price, o.remaining_qty());
+            self.mark_level(m, o.side, o.price, left);
         } else {
             let key = (o.stop_price, o.order_id);
             mk.stops_rise.remove(&key);

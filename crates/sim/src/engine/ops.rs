@@ -65,18 +65,8 @@ impl Engine {
                 }));
             }
             if !mk.changed_bids.is_empty() || !mk.changed_asks.is_empty() {
-                let level =
-                    |side: Side, p| mk.book.level(side, p).map(|l| l.qty).unwrap_or_default();
-                let bids: Vec<_> = mk
-                    .changed_bids
-                    .iter()
-                    .map(|p| (*p, level(Side::Buy, *p)))
-                    .collect();
-                let asks: Vec<_> = mk
-                    .changed_asks
-                    .iter()
-                    .map(|p| (*p, level(Side::Sell, *p)))
-                    .collect();
+                let bids = mk.changed_bids.levels().to_vec();
+                let asks = mk.changed_asks.levels().to_vec();
                 let n = (bids.len() + asks.len()) as u64;
                 let first = mk.update_id + 1;
                 mk.update_id += n;

@@ -115,8 +115,8 @@ pub(crate) fn build(config: EngineConfig) -> Result<Engine, ConfigError> {
             tape_cap: config.recent_trades_cap,
             klines: VecDeque::new(),
             replay_pos: 0,
-            changed_bids: Vec::new(),
-            changed_asks: Vec::new(),
+            changed_bids: Default::default(),
+            changed_asks: Default::default(),
             pending_trades: Vec::new(),
             bbo_before: None,
         };

@@ -1,6 +1,7 @@
 //! Validation of new orders: parameter combinations, symbol filters, client order ids,
 //! LIMIT_MAKER crossing and stop-trigger checks, and the funds an order must lock.
 
+use super::book::{dcmp, positive};
 use super::engine::Engine;
 use super::market::Market;
 use super::order::NewOrder;
@@ -8,6 +9,7 @@ use super::reject::{FilterKind, RejectReason};
 use super::text::ShortStr;
 use super::types::{AccountId, OrderType, Side, TimeInForce};
 use rust_decimal::Decimal;
+use std::cmp::Ordering::{Greater, Less};
 
 /// A request that passed validation, with the numbers execution needs.
 #[derive(Clone, Copy, Debug)]
@@ -52,29 +54,35 @@ fn is_multiple(x: Decimal, unit: Decimal) -> bool {
 }
 
 pub(crate) fn check_price(m: &Market, p: Decimal) -> Result<(), RejectReason> {
-    if p <= Decimal::ZERO {
+    if !positive(p) {
         return Err(RejectReason::InvalidPrice);
     }
     let i = &m.info;
-    if p < i.min_price || p > i.max_price || !is_multiple(p - i.min_price, i.tick_size) {
+    if dcmp(p, i.min_price) == Less
+        || dcmp(p, i.max_price) == Greater
+        || !is_multiple(p - i.min_price, i.tick_size)
+    {
         return Err(RejectReason::FilterFailure(FilterKind::PriceFilter));
     }
     Ok(())
 }
 
 pub(crate) fn check_qty(m: &Market, q: Decimal, kind: FilterKind) -> Result<(), RejectReason> {
-    if q <= Decimal::ZERO {
+    if !positive(q) {
         return Err(RejectReason::InvalidQuantity);
     }
     let i = &m.info;
-    if q < i.min_qty || q > i.max_qty || !is_multiple(q - i.min_qty, i.step_size) {
+    if dcmp(q, i.min_qty) == Less
+        || dcmp(q, i.max_qty) == Greater
+        || !is_multiple(q - i.min_qty, i.step_size)
+    {
         return Err(RejectReason::FilterFailure(kind));
     }
     Ok(())
 }
 
 fn check_notional(m: &Market, notional: Decimal) -> Result<(), RejectReason> {
-    if notional < m.info.min_notional {
+    if dcmp(notional, m.info.min_notional) == Less {
         return Err(RejectReason::FilterFailure(FilterKind::Notional));
     }
     Ok(())
