@@ -64,10 +64,10 @@ pub enum CheckpointError {
         trusted: String,
     },
     /// The signature does not verify under the trusted key.
-    #[error("its signature does not verify (the checkpoint was altered or forged)")]
+    #[error("not validly signed (the checkpoint was altered or forged)")]
     BadSignature,
     /// It could not be parsed.
-    #[error("malformed checkpoint: {0}")]
+    #[error("malformed: {0}")]
     Malformed(String),
 }
 

@@ -48,10 +48,45 @@ enum Command {
         #[arg(long)]
         socket: PathBuf,
     },
+    /// The tamper-evident audit log: verify, export, checkpoint.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Key-encryption-key management.
     Vault {
         #[command(subcommand)]
         command: VaultCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Checks the hash chain, the Merkle tree and every checkpoint (database and external
+    /// file); names the first bad entry and exits non-zero on any problem.
+    Verify {
+        #[command(flatten)]
+        args: commands::audit::AuditArgs,
+        /// The Ed25519 public key (64 hex digits) checkpoints must be signed by. Default: the
+        /// key of the first checkpoint in the external file.
+        #[arg(long, env = "TRADEWARD_AUDIT_PUBLIC_KEY")]
+        public_key: Option<String>,
+        /// Check an export file instead of the database.
+        #[arg(long)]
+        export: Option<PathBuf>,
+    },
+    /// Writes every entry with its inclusion proof against a fresh checkpoint.
+    Export {
+        #[command(flatten)]
+        args: commands::audit::AuditArgs,
+        /// The file to write (JSON lines).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Makes a signed checkpoint now (database and external file).
+    Checkpoint {
+        #[command(flatten)]
+        args: commands::audit::AuditArgs,
     },
 }
 
@@ -87,6 +122,20 @@ fn main() -> ExitCode {
             Command::Signer { deployment, socket } => {
                 commands::signer::run(&deployment, &socket).await
             }
+            Command::Audit {
+                command:
+                    AuditCommand::Verify {
+                        args,
+                        public_key,
+                        export,
+                    },
+            } => commands::audit::verify(&args, public_key.as_deref(), export.as_deref()).await,
+            Command::Audit {
+                command: AuditCommand::Export { args, out },
+            } => commands::audit::export(&args, &out).await,
+            Command::Audit {
+                command: AuditCommand::Checkpoint { args },
+            } => commands::audit::checkpoint(&args).await,
             Command::Vault {
                 command: VaultCommand::RotateKek { deployment },
             } => commands::vault::rotate_kek(&deployment).await,

@@ -1,5 +1,6 @@
 //! One module per subcommand family; shared set-up lives in `deployment`.
 
+pub mod audit;
 pub mod deployment;
 pub mod signer;
 pub mod sim;
