@@ -1,0 +1,50 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations and the DTOs' schemas,
+//! served at `/api/v1/openapi.json`.
+
+use axum::Json;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{ErrorBody, ErrorDetail};
+use crate::routes::{admin, credentials, dto, me, session, tokens};
+
+/// The API description.
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(title = "Tradeward API", description = "Self-hosted, security-first crypto trading server."),
+    paths(
+        session::login, session::totp, session::recovery_code, session::password,
+        session::logout,
+        me::begin_totp, me::confirm_totp, me::list_sessions, me::revoke_session, me::step_up,
+        tokens::create, tokens::list, tokens::revoke,
+        credentials::create, credentials::list, credentials::delete,
+        admin::get_trading, admin::put_trading, admin::force_password_reset,
+    ),
+    components(schemas(ErrorBody, ErrorDetail, dto::StatusBody)),
+    modifiers(&Security),
+    security(("session_cookie" = []), ("personal_token" = [])),
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::cookies::SESSION_COOKIE,
+            ))),
+        );
+        components.add_security_scheme(
+            "personal_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
