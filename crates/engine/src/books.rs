@@ -316,3 +316,85 @@ impl TriggerBooks {
         self.next_seq = seq;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use rust_decimal_macros::dec;
+    use tradeward_domain::{CredentialId, Side, UserId, Venue};
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::event::Event;
+    use crate::spec::{Leg, OrderKind, OrderPlan, Trail, TriggerBody};
+
+    fn spec(n: u128, side: Side, kind: OrderKind) -> TriggerSpec {
+        TriggerSpec {
+            id: TriggerId::from_uuid(Uuid::from_u128(n)),
+            owner: UserId::from_uuid(Uuid::from_u128(1)),
+            market: MarketKey {
+                venue: Venue::Sim,
+                symbol: "BTC/USDT".parse().unwrap(),
+            },
+            client_id: None,
+            body: TriggerBody::Order {
+                credential: CredentialId::from_uuid(Uuid::from_u128(2)),
+                plan: OrderPlan::Single(Leg {
+                    side,
+                    quantity: dec!(1),
+                    source: PriceSource::Last,
+                    kind,
+                }),
+            },
+        }
+    }
+
+    fn fired_ids(out: &[Event]) -> Vec<u128> {
+        out.iter()
+            .filter_map(|e| match e {
+                Event::Fired(f) => Some(f.id.as_uuid().as_u128()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sequence_counter_near_wrap_renumbers_and_keeps_arming_order() {
+        let mut b = TriggerBooks::new();
+        let m = b
+            .add_market(
+                MarketKey {
+                    venue: Venue::Sim,
+                    symbol: "BTC/USDT".parse().unwrap(),
+                },
+                MarketRules {
+                    tick_size: dec!(1),
+                    step_size: dec!(1),
+                    min_notional: dec!(0),
+                },
+            )
+            .unwrap();
+        b.on_price(m, PriceSource::Last, dec!(100), &mut Vec::new())
+            .unwrap();
+        let stop = OrderKind::StopMarket { stop: dec!(90) };
+        let trail = OrderKind::TrailingStop {
+            trail: Trail::Amount(dec!(5)),
+            activation: None,
+        };
+        b.arm(spec(1, Side::Sell, stop.clone())).unwrap();
+        b.arm(spec(2, Side::Sell, trail)).unwrap();
+        // A new high moves the trailing stop into the shared group before renumbering.
+        b.on_price(m, PriceSource::Last, dec!(105), &mut Vec::new())
+            .unwrap();
+        b.set_next_seq(u32::MAX - 1);
+        b.arm(spec(3, Side::Sell, stop)).unwrap();
+        assert!(b.next_seq < 10, "renumbered: {}", b.next_seq);
+        let mut out = Vec::new();
+        b.on_price(m, PriceSource::Last, dec!(80), &mut out)
+            .unwrap();
+        // Trailing level 100 first (crossed first on the way down), then 1 and 3 at 90 in
+        // arming order.
+        assert_eq!(fired_ids(&out), [2, 1, 3]);
+    }
+}

@@ -91,7 +91,7 @@ impl Grid {
     }
 
     /// `value / unit` if it is a whole number within ±[`MAX_TICKS`], else `None`.
-    pub(crate) fn to_units(&self, value: Decimal) -> Option<i64> {
+    pub(crate) fn to_units(self, value: Decimal) -> Option<i64> {
         let (m, s) = (value.mantissa(), value.scale());
         // value / unit = (m / 10^s) / (um / 10^us) = m * 10^(us - s) / um
         let (num, den) = if s <= self.scale {
@@ -114,7 +114,7 @@ impl Grid {
     }
 
     /// `units × unit` as a decimal.
-    pub(crate) fn to_decimal(&self, units: i64) -> Decimal {
+    pub(crate) fn to_decimal(self, units: i64) -> Decimal {
         (Decimal::from(units) * self.unit).normalize()
     }
 }

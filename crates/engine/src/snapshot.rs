@@ -93,7 +93,7 @@ impl TriggerBooks {
             LegKind::Order(_) => {
                 let legs: Vec<Leg> = slots.iter().map(|s| self.leg_spec(s)).collect();
                 let mut it = legs.into_iter();
-                let mut next = || it.next().unwrap_or_else(|| unreachable_leg());
+                let mut next = || it.next().unwrap_or_else(unreachable_leg);
                 let plan = match first.plan {
                     Plan::Oco => OrderPlan::Oco {
                         first: next(),
