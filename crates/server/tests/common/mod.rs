@@ -240,10 +240,21 @@ impl Client {
             );
         }
         if let Some(c) = &self.csrf {
-            req = req.header("x-csrf-token", c.as_str());
+            if !extra
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("x-csrf-token"))
+            {
+                req = req.header("x-csrf-token", c.as_str());
+            }
         }
         if let Some(b) = body {
-            req = req.header("content-type", "application/json").body(b);
+            if !extra
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            {
+                req = req.header("content-type", "application/json");
+            }
+            req = req.body(b);
         }
         for (k, v) in extra {
             req = req.header(*k, HeaderValue::from_str(v).unwrap());
