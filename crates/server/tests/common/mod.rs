@@ -153,6 +153,10 @@ impl TestServer {
         self.clock.0.fetch_add(secs * SEC, Ordering::SeqCst);
     }
 
+    pub fn clock_now(&self) -> i64 {
+        self.clock.now_us()
+    }
+
     pub fn now_secs(&self) -> i64 {
         self.clock.now_us() / SEC
     }
