@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use crate::balance::BalanceAlerts;
 use crate::compile::{compile, Compiled, Ctx, NO_PRICE};
 use crate::error::{ArmError, NotArmed, RulesError};
+use crate::ids::IdIndex;
 use crate::market::{Grid, MarketId, MarketKey, MarketRules};
 use crate::side_book::{Crossed, SideBook};
 use crate::slab::{sign, Slab, State, NIL};
@@ -56,7 +57,9 @@ pub struct TriggerBooks {
     pub(crate) sides: Vec<MarketBooks>,
     pub(crate) slab: Slab,
     /// Trigger id -> one live slot of its ring.
-    pub(crate) ids: HashMap<TriggerId, u32>,
+    pub(crate) ids: IdIndex,
+    /// Client ids, for the (few) triggers that have one: kept out of the slab.
+    pub(crate) client_ids: HashMap<TriggerId, Box<str>>,
     pub(crate) next_seq: u32,
     pub(crate) trading: bool,
     pub(crate) balance: BalanceAlerts,
@@ -78,7 +81,8 @@ impl TriggerBooks {
             hot: Vec::new(),
             sides: Vec::new(),
             slab: Slab::new(),
-            ids: HashMap::new(),
+            ids: IdIndex::default(),
+            client_ids: HashMap::new(),
             next_seq: 0,
             trading: true,
             balance: BalanceAlerts::default(),
@@ -146,7 +150,7 @@ impl TriggerBooks {
 
     /// Whether a trigger or alert with this id is armed.
     pub fn contains(&self, id: TriggerId) -> bool {
-        self.ids.contains_key(&id) || self.balance.contains(id)
+        self.ids.get(id, &self.slab).is_some() || self.balance.contains(id)
     }
 
     pub(crate) fn ctx(&self, market: MarketId) -> Ctx<'_> {
@@ -171,13 +175,16 @@ impl TriggerBooks {
             return Err(ArmError::DuplicateId(spec.id));
         }
         let legs = compile(&spec, &self.ctx(market), None)?;
-        self.insert_compiled(vec![legs])
+        self.insert_compiled(vec![(legs, spec.client_id)])
     }
 
     /// Allocates, links, sequences (by saved sequence, then order given) and indexes compiled
     /// triggers. Checks capacity first so it cannot fail half-way.
-    pub(crate) fn insert_compiled(&mut self, triggers: Vec<Vec<Compiled>>) -> Result<(), ArmError> {
-        let n: usize = triggers.iter().map(Vec::len).sum();
+    pub(crate) fn insert_compiled(
+        &mut self,
+        triggers: Vec<(Vec<Compiled>, Option<String>)>,
+    ) -> Result<(), ArmError> {
+        let n: usize = triggers.iter().map(|t| t.0.len()).sum();
         if self.slab.live() + n >= NIL as usize - 1 {
             return Err(ArmError::Full(self.slab.live()));
         }
@@ -185,7 +192,7 @@ impl TriggerBooks {
             self.resequence();
         }
         let mut order = Vec::with_capacity(n);
-        for legs in triggers {
+        for (legs, client_id) in triggers {
             let mut ring = Vec::with_capacity(legs.len());
             for c in legs {
                 // Capacity was checked above.
@@ -196,16 +203,19 @@ impl TriggerBooks {
                 order.push((c.saved_seq, at));
             }
             for (i, &at) in ring.iter().enumerate() {
-                self.slab.slots[at as usize].next = ring[(i + 1) % ring.len()];
+                self.slab[at].next = ring[(i + 1) % ring.len()];
             }
             if let Some(&first) = ring.first() {
-                let id = self.slab.slots[first as usize].id;
-                self.ids.insert(id, first);
+                let id = self.slab[first].id;
+                self.ids.insert(id, first, &self.slab);
+                if let Some(c) = client_id {
+                    self.client_ids.insert(id, c.into_boxed_str());
+                }
             }
         }
         order.sort_by_key(|&(saved, _)| saved);
         for (_, at) in order {
-            self.slab.slots[at as usize].seq = self.next_seq;
+            self.slab[at].seq = self.next_seq;
             self.next_seq += 1;
             self.place(at);
         }
@@ -214,7 +224,7 @@ impl TriggerBooks {
 
     /// Puts a leg into the structure its state calls for and refreshes that book's thresholds.
     pub(crate) fn place(&mut self, at: u32) {
-        let slot = &mut self.slab.slots[at as usize];
+        let slot = &mut self.slab[at];
         let (m, src, dir) = (slot.market as usize, slot.source.index(), slot.dir());
         let book = &mut self.sides[m][src][dir];
         match slot.state {
@@ -230,7 +240,7 @@ impl TriggerBooks {
 
     /// Takes a leg out of its index (if any) and refreshes that book's thresholds.
     pub(crate) fn unindex(&mut self, at: u32) {
-        let slot = &self.slab.slots[at as usize];
+        let slot = &self.slab[at];
         let (m, src, dir) = (slot.market as usize, slot.source.index(), slot.dir());
         self.sides[m][src][dir].remove(slot, at);
         self.refresh(m, src, dir);
@@ -248,7 +258,8 @@ impl TriggerBooks {
         if self.balance.cancel(id) {
             return Ok(());
         }
-        let at = self.ids.remove(&id).ok_or(NotArmed(id))?;
+        let at = self.ids.remove(id, &self.slab).ok_or(NotArmed(id))?;
+        self.client_ids.remove(&id);
         for leg in self.slab.ring(at) {
             self.unindex(leg);
             self.slab.free(leg);
@@ -280,7 +291,7 @@ impl TriggerBooks {
     /// wraps. Rebuilds every index; trailing stops keep their extremes.
     pub(crate) fn resequence(&mut self) {
         let mut live: Vec<u32> = Vec::with_capacity(self.slab.live());
-        for (at, slot) in self.slab.slots.iter_mut().enumerate() {
+        for (at, slot) in self.slab.iter_mut() {
             if slot.state == State::Free {
                 continue;
             }
@@ -291,9 +302,9 @@ impl TriggerBooks {
                 slot.level = level;
                 slot.state = State::TrailSolo;
             }
-            live.push(at as u32);
+            live.push(at);
         }
-        live.sort_by_key(|&at| self.slab.slots[at as usize].seq);
+        live.sort_by_key(|&at| self.slab[at].seq);
         for books in &mut self.sides {
             *books = std::array::from_fn(|_| [SideBook::new(sign(0)), SideBook::new(sign(1))]);
         }
@@ -305,7 +316,7 @@ impl TriggerBooks {
         }
         self.next_seq = 0;
         for at in live {
-            self.slab.slots[at as usize].seq = self.next_seq;
+            self.slab[at].seq = self.next_seq;
             self.next_seq += 1;
             self.place(at);
         }

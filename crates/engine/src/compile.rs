@@ -75,7 +75,6 @@ pub(crate) fn compile(
         leg: 0,
         pct: false,
         activation: false,
-        client_id: spec.client_id.as_deref().map(Box::from),
     };
     let slots = match &spec.body {
         TriggerBody::PriceAlert(alert) => compile_alert(alert, ctx, template, restore)?,

@@ -47,6 +47,7 @@ pub mod books;
 mod compile;
 pub mod error;
 pub mod event;
+mod ids;
 pub mod market;
 mod serde_text;
 mod side_book;

@@ -159,7 +159,7 @@ impl SideBook {
                 break;
             }
             self.by_low.pop_first();
-            let slot = &mut slab.slots[at as usize];
+            let slot = &mut slab[at];
             self.plain.remove(&(s * slot.level, seq, at));
             let g = if slot.pct {
                 &mut self.pct
@@ -186,7 +186,7 @@ impl SideBook {
                 break;
             }
             self.plain.pop_first();
-            let slot = &slab.slots[at as usize];
+            let slot = &slab[at];
             if slot.state == State::TrailSolo {
                 self.by_low.remove(&(-slot.aux, seq, at));
             }
@@ -205,7 +205,7 @@ impl SideBook {
                     break;
                 }
                 g.members.pop_first();
-                let slot = &mut slab.slots[at as usize];
+                let slot = &mut slab[at];
                 slot.aux = g.low;
                 slot.level = s * level_x;
                 out.push(Crossed {

@@ -1,6 +1,7 @@
 //! The dense slab of leg details. The ordered indexes hold only `(level, seq, slot)`; everything
-//! an event needs (owner, credential, quantity, limit offset, client id...) lives here, at a
-//! fixed 120 bytes a leg, with freed slots reused through a free list.
+//! an event needs (owner, credential, quantity, limit offset...) lives here, at a fixed 104
+//! bytes a leg, with freed slots reused through a free list. Storage grows in fixed chunks
+//! rather than by doubling one vector, so a million legs never carry a million empty slots.
 
 use tradeward_domain::{CredentialId, Side, UserId};
 
@@ -92,7 +93,6 @@ pub(crate) struct Slot {
     pub pct: bool,
     /// Trailing with an activation price (held in `level` until activated).
     pub activation: bool,
-    pub client_id: Option<Box<str>>,
 }
 
 impl Slot {
@@ -124,18 +124,38 @@ pub(crate) fn sign(dir: usize) -> i64 {
     }
 }
 
+/// Slots per chunk (a power of two: slot `at` is `chunks[at >> SHIFT][at & MASK]`).
+const SHIFT: u32 = 12;
+const CHUNK: usize = 1 << SHIFT;
+const MASK: u32 = (1 << SHIFT) - 1;
+
 /// The slab: legs by slot number, with a free list.
 #[derive(Debug, Default)]
 pub(crate) struct Slab {
-    pub slots: Vec<Slot>,
+    chunks: Vec<Vec<Slot>>,
+    len: u32,
     free: u32,
     live: usize,
+}
+
+impl std::ops::Index<u32> for Slab {
+    type Output = Slot;
+    fn index(&self, at: u32) -> &Slot {
+        &self.chunks[(at >> SHIFT) as usize][(at & MASK) as usize]
+    }
+}
+
+impl std::ops::IndexMut<u32> for Slab {
+    fn index_mut(&mut self, at: u32) -> &mut Slot {
+        &mut self.chunks[(at >> SHIFT) as usize][(at & MASK) as usize]
+    }
 }
 
 impl Slab {
     pub(crate) fn new() -> Self {
         Self {
-            slots: Vec::new(),
+            chunks: Vec::new(),
+            len: 0,
             free: NIL,
             live: 0,
         }
@@ -145,34 +165,43 @@ impl Slab {
         self.live
     }
 
-    /// Stores a leg; `None` when 2^32 - 1 legs are live.
-    pub(crate) fn alloc(&mut self, slot: Slot) -> Option<u32> {
-        self.live += 1;
-        if self.free != NIL {
-            let at = self.free;
-            self.free = self.slots[at as usize].next;
-            self.slots[at as usize] = slot;
-            return Some(at);
-        }
-        let at = u32::try_from(self.slots.len()).ok().filter(|&n| n != NIL);
-        match at {
-            Some(at) => {
-                self.slots.push(slot);
-                Some(at)
-            }
-            None => {
-                self.live -= 1;
-                None
-            }
-        }
+    /// Every slot ever allocated (free ones included), with its number.
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (u32, &mut Slot)> {
+        self.chunks
+            .iter_mut()
+            .flatten()
+            .enumerate()
+            .map(|(i, s)| (i as u32, s))
     }
 
-    /// Returns a slot to the free list, dropping its client id.
+    /// Stores a leg; `None` when 2^32 - 1 legs are live.
+    pub(crate) fn alloc(&mut self, slot: Slot) -> Option<u32> {
+        if self.free != NIL {
+            let at = self.free;
+            self.free = self[at].next;
+            self[at] = slot;
+            self.live += 1;
+            return Some(at);
+        }
+        if self.len == NIL {
+            return None;
+        }
+        let at = self.len;
+        if (at & MASK) == 0 {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        self.chunks.last_mut()?.push(slot);
+        self.len += 1;
+        self.live += 1;
+        Some(at)
+    }
+
+    /// Returns a slot to the free list. Its `id` stays readable until the slot is reused.
     pub(crate) fn free(&mut self, at: u32) {
-        let s = &mut self.slots[at as usize];
+        let head = self.free;
+        let s = &mut self[at];
         s.state = State::Free;
-        s.client_id = None;
-        s.next = self.free;
+        s.next = head;
         self.free = at;
         self.live -= 1;
     }
@@ -180,26 +209,38 @@ impl Slab {
     /// The legs of the trigger `at` belongs to, starting at `at`, in ring order.
     pub(crate) fn ring(&self, at: u32) -> Vec<u32> {
         let mut legs = vec![at];
-        let mut cur = self.slots[at as usize].next;
+        let mut cur = self[at].next;
         while cur != at && cur != NIL && legs.len() < 4 {
             legs.push(cur);
-            cur = self.slots[cur as usize].next;
+            cur = self[cur].next;
         }
         legs
     }
 
     /// Takes `at` out of its ring; returns another member, if any is left.
     pub(crate) fn unlink(&mut self, at: u32) -> Option<u32> {
-        let next = self.slots[at as usize].next;
+        let next = self[at].next;
         if next == at || next == NIL {
             return None;
         }
         let mut prev = next;
-        while self.slots[prev as usize].next != at {
-            prev = self.slots[prev as usize].next;
+        while self[prev].next != at {
+            prev = self[prev].next;
         }
-        self.slots[prev as usize].next = next;
-        self.slots[at as usize].next = at;
+        self[prev].next = next;
+        self[at].next = at;
         Some(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The memory budget (200 bytes per armed trigger, index and id table included) counts on
+    /// this size; a new field must earn its bytes.
+    #[test]
+    fn a_leg_is_104_bytes() {
+        assert_eq!(std::mem::size_of::<Slot>(), 104);
     }
 }

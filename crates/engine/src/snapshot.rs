@@ -24,12 +24,12 @@ impl TriggerBooks {
         let mut rings: Vec<(u32, Vec<u32>)> = self
             .ids
             .values()
-            .map(|&at| {
+            .map(|at| {
                 let mut ring = self.slab.ring(at);
-                ring.sort_by_key(|&l| self.slab.slots[l as usize].leg);
+                ring.sort_by_key(|&l| self.slab[l].leg);
                 let first = ring
                     .iter()
-                    .map(|&l| &self.slab.slots[l as usize])
+                    .map(|&l| &self.slab[l])
                     .filter(|s| s.state != State::Spent)
                     .map(|s| s.seq)
                     .min()
@@ -47,7 +47,8 @@ impl TriggerBooks {
     /// Re-arms everything in a snapshot taken by [`Self::snapshot`] (markets must be registered
     /// first). All or nothing: on error nothing is armed. Arming order is kept.
     pub fn restore(&mut self, snapshot: Snapshot) -> Result<(), ArmError> {
-        let mut compiled: Vec<Vec<Compiled>> = Vec::with_capacity(snapshot.triggers.len());
+        let mut compiled: Vec<(Vec<Compiled>, Option<String>)> =
+            Vec::with_capacity(snapshot.triggers.len());
         let mut seen = std::collections::HashSet::new();
         for t in &snapshot.triggers {
             let market = self
@@ -56,7 +57,10 @@ impl TriggerBooks {
             if self.contains(t.spec.id) || !seen.insert(t.spec.id) {
                 return Err(ArmError::DuplicateId(t.spec.id));
             }
-            compiled.push(compile(&t.spec, &self.ctx(market), Some(&t.legs))?);
+            compiled.push((
+                compile(&t.spec, &self.ctx(market), Some(&t.legs))?,
+                t.spec.client_id.clone(),
+            ));
         }
         for b in &snapshot.balance_alerts {
             if self.contains(b.id) || !seen.insert(b.id) {
@@ -71,7 +75,7 @@ impl TriggerBooks {
     }
 
     fn armed(&self, ring: &[u32]) -> ArmedTrigger {
-        let slots: Vec<&Slot> = ring.iter().map(|&l| &self.slab.slots[l as usize]).collect();
+        let slots: Vec<&Slot> = ring.iter().map(|&l| &self.slab[l]).collect();
         let first = slots[0];
         let market = &self.markets[first.market as usize];
         let body = match first.kind {
@@ -146,7 +150,7 @@ impl TriggerBooks {
                 id: first.id,
                 owner: first.owner,
                 market: market.key.clone(),
-                client_id: first.client_id.as_deref().map(String::from),
+                client_id: self.client_ids.get(&first.id).map(|c| c.to_string()),
                 body,
             },
             legs,

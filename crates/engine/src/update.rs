@@ -118,7 +118,7 @@ impl TriggerBooks {
     fn process(&mut self, crossed: &[Crossed], out: &mut Vec<Event>, follow_ups: &mut Vec<u32>) {
         for c in crossed {
             let at = c.slot;
-            let slot = &self.slab.slots[at as usize];
+            let slot = &self.slab[at];
             // Skips legs that an earlier leg of this update cancelled (OCO siblings).
             if slot.state == State::Free || slot.seq != c.seq {
                 continue;
@@ -147,7 +147,7 @@ impl TriggerBooks {
                         level: tick.to_decimal(slot.level),
                         observed_price: tick.to_decimal(observed),
                         source: slot.source,
-                        client_id: slot.client_id.as_deref().map(String::from),
+                        client_id: self.client_ids.get(&slot.id).map(|c| c.to_string()),
                     }));
                     // A percent-move alert's other leg goes with it, silently.
                     for other in self.slab.ring(at).into_iter().skip(1) {
@@ -165,7 +165,7 @@ impl TriggerBooks {
                         UP
                     };
                     let src = c.source as usize;
-                    let slot = &mut self.slab.slots[at as usize];
+                    let slot = &mut self.slab[at];
                     self.sides[m][src][dir].insert_trailing(slot, at, sign(dir) * observed);
                     self.refresh(m, src, dir);
                 }
@@ -199,7 +199,7 @@ impl TriggerBooks {
                             } else {
                                 FireReason::GappedPast
                             },
-                            client_id: slot.client_id.as_deref().map(String::from),
+                            client_id: self.client_ids.get(&slot.id).map(|c| c.to_string()),
                         }));
                     } else {
                         out.push(Event::Missed(Missed {
@@ -215,8 +215,8 @@ impl TriggerBooks {
                     }
                     let mut others = self.slab.ring(at);
                     others.remove(0);
-                    others.retain(|&o| self.slab.slots[o as usize].state != State::Spent);
-                    others.sort_by_key(|&o| self.slab.slots[o as usize].leg);
+                    others.retain(|&o| self.slab[o].state != State::Spent);
+                    others.sort_by_key(|&o| self.slab[o].leg);
                     let sibling_reason = if self.trading {
                         CancelReason::OcoSiblingFired
                     } else {
@@ -224,12 +224,12 @@ impl TriggerBooks {
                     };
                     let primary = leg == 0 && matches!(plan, Plan::Oto | Plan::OtoOco);
                     if primary && self.trading {
-                        self.slab.slots[at as usize].state = State::Spent;
+                        self.slab[at].state = State::Spent;
                         for o in others {
                             self.arm_follow_up(o);
                             out.push(Event::Armed {
                                 id,
-                                leg: self.slab.slots[o as usize].leg,
+                                leg: self.slab[o].leg,
                             });
                             follow_ups.push(o);
                         }
@@ -245,7 +245,7 @@ impl TriggerBooks {
                     if let Some(reason) = reason {
                         for o in others {
                             self.unindex(o);
-                            let leg = self.slab.slots[o as usize].leg;
+                            let leg = self.slab[o].leg;
                             out.push(Event::Cancelled { id, leg, reason });
                             self.drop_leg(o);
                         }
@@ -261,7 +261,7 @@ impl TriggerBooks {
     fn arm_follow_up(&mut self, at: u32) {
         let seq = self.next_seq;
         self.next_seq = self.next_seq.saturating_add(1);
-        let slot = &mut self.slab.slots[at as usize];
+        let slot = &mut self.slab[at];
         slot.seq = seq;
         slot.state = match slot.kind {
             LegKind::Order(TriggerKind::TrailingStop) if slot.activation => State::Awaiting,
@@ -281,6 +281,11 @@ impl TriggerBooks {
         self.place(at);
     }
 
+    fn forget(&mut self, id: crate::spec::TriggerId) {
+        self.ids.remove(id, &self.slab);
+        self.client_ids.remove(&id);
+    }
+
     /// Unlinks and frees a leg; returns a remaining member of its ring.
     fn drop_leg(&mut self, at: u32) -> Option<u32> {
         let rest = self.slab.unlink(at);
@@ -292,20 +297,17 @@ impl TriggerBooks {
     /// primary), else point the id at a remaining leg.
     fn settle(&mut self, id: crate::spec::TriggerId, rest: Option<u32>) {
         let Some(rest) = rest else {
-            self.ids.remove(&id);
+            self.forget(id);
             return;
         };
         let ring = self.slab.ring(rest);
-        if ring
-            .iter()
-            .all(|&l| self.slab.slots[l as usize].state == State::Spent)
-        {
+        if ring.iter().all(|&l| self.slab[l].state == State::Spent) {
             for l in ring {
                 self.drop_leg(l);
             }
-            self.ids.remove(&id);
+            self.forget(id);
         } else {
-            self.ids.insert(id, rest);
+            self.ids.set(id, rest, &self.slab);
         }
     }
 }
