@@ -235,7 +235,7 @@ proptest! {
         pos in any::<usize>(),
         junk in prop_oneof![
             Just(format!(r#""{MARKER}""#)),
-            Just(format!(r#"{MARKER}"#)),
+            Just(MARKER.to_owned()),
             Just(format!(r#","x":"{MARKER}""#)),
             Just(r#"99999999999999999999999999999"#.to_owned()),
             Just("-".to_owned()),
