@@ -244,3 +244,65 @@ async fn user_stream_reports_orders_and_balances() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn rate_limits_back_off_and_server_errors_are_outcome_unknown() {
+    use tradeward_exchange::RetryKind;
+    let w = world().await;
+    w.exec.exchange_rules(&[btc()]).await.unwrap();
+
+    w.control("/sim/v1/faults", serde_json::json!({"http_5xx_rate": 1.0}))
+        .await;
+    let id = ClientOrderId::derive("user/cred", "5xx");
+    let e = w
+        .exec
+        .place_order(&limit_buy(&id, dec!(40000)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ExchangeError::Retryable {
+                kind: RetryKind::ServerError(503),
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(
+        e.outcome_unknown(),
+        "a 5xx on a write means: reconcile before resending"
+    );
+    assert!(!e.to_string().contains("signature"), "{e}");
+
+    w.control(
+        "/sim/v1/faults",
+        serde_json::json!({"reset": true, "http_429_rate": 1.0}),
+    )
+    .await;
+    let e = w.exec.balances().await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ExchangeError::Retryable {
+                kind: RetryKind::RateLimited,
+                retry_after: Some(_),
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(w.exec.http().weight().blocked_until_ms().is_some());
+    // While the venue's backoff runs, nothing is signed or sent.
+    w.control("/sim/v1/faults", serde_json::json!({"reset": true}))
+        .await;
+    let signed_before = w.audit.events().len();
+    let e = w.exec.balances().await.unwrap_err();
+    assert!(e.is_retryable() && !e.outcome_unknown(), "{e}");
+    assert_eq!(w.audit.events().len(), signed_before);
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    assert!(
+        w.exec.balances().await.is_ok(),
+        "requests resume after Retry-After"
+    );
+}
