@@ -66,6 +66,10 @@ pub(crate) struct Market {
     pub stops_fall: BTreeSet<(Decimal, u64)>,
     /// Open house quotes.
     pub house_orders: Vec<u64>,
+    /// The house ladder of the last full re-quote: (side, price) of each quote it placed.
+    /// A static market's `tick` tops up the levels whose quotes were filled away.
+    #[serde(default)]
+    pub house_ladder: Vec<(super::types::Side, Decimal)>,
     pub next_order_id: u64,
     pub next_trade_id: u64,
     pub update_id: u64,

@@ -105,6 +105,7 @@ pub(crate) fn build(config: EngineConfig) -> Result<Engine, ConfigError> {
             stops_rise: BTreeSet::new(),
             stops_fall: BTreeSet::new(),
             house_orders: Vec::new(),
+            house_ladder: Vec::new(),
             next_order_id: 1,
             next_trade_id: 1,
             update_id: 1,
