@@ -197,35 +197,52 @@ const APPEND_ATTEMPTS: usize = 20;
 /// Appends `rows` after the current head within `tx`, chaining each one, and returns the new
 /// head `(seq, chain_hash)`. Store functions that change something and audit it call this in
 /// their own transaction, so the change and its record commit together.
+/// Rows per INSERT statement: 13 parameters each, well under SQLite's and PostgreSQL's limits.
+const APPEND_CHUNK: usize = 256;
+
 pub(crate) async fn append_audit_tx(
     tx: &mut Transaction<'_, Any>,
     rows: &[AuditRow],
 ) -> Result<(i64, AuditHash), StoreError> {
     let (mut seq, mut head) = chain_head_tx(tx).await?;
-    for e in rows {
-        seq += 1;
-        let prev = head;
-        head = audit_chain_next(&prev, &audit_leaf_hash(seq, e));
-        sqlx::query(&format!(
-            "INSERT INTO audit_events (seq, {COLUMNS}, prev_hash, chain_hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-        ))
-        .bind(seq)
-        .bind(e.at_us)
-        .bind(&e.kind)
-        .bind(&e.component)
-        .bind(&e.outcome)
-        .bind(&e.user_id)
-        .bind(&e.session_id)
-        .bind(&e.credential_id)
-        .bind(&e.source_addr)
-        .bind(&e.reason)
-        .bind(&e.detail)
-        .bind(prev.to_vec())
-        .bind(head.to_vec())
-        .execute(&mut **tx)
-        .await
-        .map_err(query_err("append audit event"))?;
+    // Many rows per INSERT: one statement per row made appends the bottleneck of a busy signer.
+    for chunk in rows.chunks(APPEND_CHUNK) {
+        let mut sql =
+            format!("INSERT INTO audit_events (seq, {COLUMNS}, prev_hash, chain_hash) VALUES ");
+        for i in 0..chunk.len() {
+            let base = i * 13;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let params: Vec<String> = (1..=13).map(|k| format!("${}", base + k)).collect();
+            sql.push('(');
+            sql.push_str(&params.join(", "));
+            sql.push(')');
+        }
+        let mut query = sqlx::query(&sql);
+        for e in chunk {
+            seq += 1;
+            let prev = head;
+            head = audit_chain_next(&prev, &audit_leaf_hash(seq, e));
+            query = query
+                .bind(seq)
+                .bind(e.at_us)
+                .bind(&e.kind)
+                .bind(&e.component)
+                .bind(&e.outcome)
+                .bind(&e.user_id)
+                .bind(&e.session_id)
+                .bind(&e.credential_id)
+                .bind(&e.source_addr)
+                .bind(&e.reason)
+                .bind(&e.detail)
+                .bind(prev.to_vec())
+                .bind(head.to_vec());
+        }
+        query
+            .execute(&mut **tx)
+            .await
+            .map_err(query_err("append audit event"))?;
     }
     Ok((seq, head))
 }
