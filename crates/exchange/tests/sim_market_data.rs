@@ -197,3 +197,40 @@ async fn hub_shares_one_upstream_and_reports_stale_markets() {
     hub.sweep().await;
     assert!(hub.status().await.is_empty());
 }
+
+#[tokio::test]
+async fn a_stalled_connection_is_detected_by_the_idle_timeout() {
+    let mut w = world().await;
+    w.config.ws_idle_timeout = Duration::from_millis(400);
+    // Our pings must not count as data: they go out more often than the idle timeout.
+    w.config.ws_ping_interval = Duration::from_millis(100);
+    let md = market_client(&w, Arc::new(SystemClock));
+    let mut sub = md.subscribe(&[btc()], &[StreamKind::Trades]).await.unwrap();
+    until(&mut sub.events, "Connected", |i| {
+        matches!(i, FeedItem::Connected)
+    })
+    .await;
+    w.control("/sim/v1/faults", json!({"ws_stall": true})).await;
+    until(
+        &mut sub.events,
+        "idle disconnect",
+        |i| matches!(i, FeedItem::Disconnected { reason } if reason.contains("idle")),
+    )
+    .await;
+    w.control("/sim/v1/faults", json!({"reset": true})).await;
+    until(&mut sub.events, "reconnected", |i| {
+        matches!(i, FeedItem::Connected)
+    })
+    .await;
+    w.control(
+        "/sim/v1/trade",
+        json!({"symbol": "BTCUSDT", "price": "50500"}),
+    )
+    .await;
+    until(
+        &mut sub.events,
+        "trade after stall",
+        |i| matches!(i, FeedItem::Event(e) if e.price() == Some(dec!(50500))),
+    )
+    .await;
+}

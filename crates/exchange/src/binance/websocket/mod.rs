@@ -22,6 +22,9 @@ pub(crate) struct Conn {
     write: SplitSink<Ws, Message>,
     read: SplitStream<Ws>,
     idle: Duration,
+    /// When the last frame of any kind arrived (the idle deadline counts from here, not from
+    /// the last ping we sent).
+    last_frame: tokio::time::Instant,
     ping: tokio::time::Interval,
 }
 
@@ -54,6 +57,7 @@ impl Conn {
             write,
             read,
             idle: config.ws_idle_timeout,
+            last_frame: tokio::time::Instant::now(),
             ping,
         })
     }
@@ -63,13 +67,18 @@ impl Conn {
     pub(crate) async fn next(&mut self) -> Read {
         loop {
             tokio::select! {
-                msg = tokio::time::timeout(self.idle, self.read.next()) => match msg {
-                    Err(_) => return Read::Closed("no data within the idle timeout"),
-                    Ok(None) => return Read::Closed("the connection ended"),
-                    Ok(Some(Err(_))) => return Read::Closed("the connection failed"),
-                    Ok(Some(Ok(Message::Text(t)))) => return Read::Text(t.as_str().to_owned()),
-                    Ok(Some(Ok(Message::Close(_)))) => return Read::Closed("the venue closed the connection"),
-                    Ok(Some(Ok(_))) => {} // ping, pong, binary: nothing to pass on
+                () = tokio::time::sleep_until(self.last_frame + self.idle) => {
+                    return Read::Closed("no data within the idle timeout");
+                }
+                msg = self.read.next() => {
+                    self.last_frame = tokio::time::Instant::now();
+                    match msg {
+                        None => return Read::Closed("the connection ended"),
+                        Some(Err(_)) => return Read::Closed("the connection failed"),
+                        Some(Ok(Message::Text(t))) => return Read::Text(t.as_str().to_owned()),
+                        Some(Ok(Message::Close(_))) => return Read::Closed("the venue closed the connection"),
+                        Some(Ok(_)) => {} // ping, pong, binary: nothing to pass on
+                    }
                 },
                 _ = self.ping.tick() => {
                     if self.write.send(Message::Ping(Default::default())).await.is_err() {
