@@ -37,10 +37,7 @@ impl BalanceAlerts {
         }
         let (BalanceCondition::AtOrBelow(t) | BalanceCondition::AtOrAbove(t)) = spec.condition;
         if t < Decimal::ZERO {
-            return Err(ArmError::Text {
-                what: "balance threshold (not negative)",
-                max: 0,
-            });
+            return Err(ArmError::NegativeThreshold(t));
         }
         spec.asset = asset.clone();
         let key = (spec.credential, asset);

@@ -40,7 +40,7 @@ pub enum ArmError {
     /// No market with this venue and symbol is registered.
     #[error("unknown market {0}")]
     UnknownMarket(String),
-    /// The id is already armed.
+    /// The id is already armed (or appears twice in a snapshot).
     #[error("trigger {0} is already armed")]
     DuplicateId(TriggerId),
     /// No price has been seen yet for the source the leg watches, so its side cannot be checked.
@@ -137,6 +137,9 @@ pub enum ArmError {
         /// What does not match.
         problem: &'static str,
     },
+    /// A balance alert threshold below zero.
+    #[error("balance threshold {0} must not be negative")]
+    NegativeThreshold(Decimal),
     /// Too many triggers armed at once.
     #[error("the books are full ({0} legs armed)")]
     Full(usize),
