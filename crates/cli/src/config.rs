@@ -22,6 +22,9 @@ pub struct Config {
     /// How the signer runs.
     #[serde(default)]
     pub signer: SignerConfig,
+    /// The HTTP server (`tradeward serve`).
+    #[serde(default)]
+    pub server: tradeward_server::ServerConfig,
 }
 
 /// `[database]`
@@ -53,6 +56,8 @@ pub struct Resolved {
     pub vault: KeyProviderConfig,
     /// Signer settings.
     pub signer: SignerConfig,
+    /// HTTP server settings.
+    pub server: tradeward_server::ServerConfig,
 }
 
 impl Config {
@@ -69,6 +74,7 @@ impl Config {
                 database: DatabaseConfig::default(),
                 vault: None,
                 signer: SignerConfig::default(),
+                server: tradeward_server::ServerConfig::default(),
             },
         };
         if let Ok(url) = std::env::var("TRADEWARD_DATABASE_URL") {
@@ -131,6 +137,7 @@ impl Config {
             database_url,
             vault,
             signer: self.signer,
+            server: self.server,
         })
     }
 }

@@ -53,6 +53,16 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Runs the server: the HTTP API over TLS (signer in-process unless configured remote).
+    Serve {
+        #[command(flatten)]
+        deployment: DeploymentArgs,
+    },
+    /// Administration: users, the trading switch, forced resets, sessions.
+    Admin {
+        #[command(subcommand)]
+        command: commands::admin::AdminCommand,
+    },
     /// Key-encryption-key management.
     Vault {
         #[command(subcommand)]
@@ -136,6 +146,8 @@ fn main() -> ExitCode {
             Command::Audit {
                 command: AuditCommand::Checkpoint { args },
             } => commands::audit::checkpoint(&args).await,
+            Command::Serve { deployment } => commands::serve::run(&deployment).await,
+            Command::Admin { command } => commands::admin::run(command).await,
             Command::Vault {
                 command: VaultCommand::RotateKek { deployment },
             } => commands::vault::rotate_kek(&deployment).await,

@@ -1,7 +1,9 @@
 //! One module per subcommand family; shared set-up lives in `deployment`.
 
+pub mod admin;
 pub mod audit;
 pub mod deployment;
+pub mod serve;
 pub mod signer;
 pub mod sim;
 pub mod vault;

@@ -1,0 +1,259 @@
+//! `tradeward admin ...`: the operator's levers, acting directly on the deployment's
+//! database (so they work while `tradeward serve` runs, and when it is down). Every action is
+//! audited with `via = cli`. There are never default credentials: a new user gets a one-time
+//! setup link, or the real password read from standard input.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use tradeward_auth::{Actor, AuthService, Role};
+use tradeward_domain::UserId;
+use tradeward_signer::CallContext;
+use tradeward_vault::SecretString;
+
+use super::deployment::Deployment;
+use crate::DeploymentArgs;
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// User accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The global trading switch.
+    Trading {
+        #[command(subcommand)]
+        command: TradingCommand,
+    },
+    /// The next login completes only after a new password; sessions are revoked.
+    ForcePasswordReset {
+        #[command(flatten)]
+        deployment: DeploymentArgs,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Sessions.
+    Sessions {
+        #[command(subcommand)]
+        command: SessionsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Creates a user; prints a one-time setup link unless --password-stdin.
+    Create {
+        #[command(flatten)]
+        deployment: DeploymentArgs,
+        /// The user's email.
+        #[arg(long)]
+        email: String,
+        /// `user` (default) or `admin`.
+        #[arg(long, default_value = "user")]
+        role: String,
+        /// Read the user's real password (it must pass the policy) from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TradingCommand {
+    /// Allows trading (still subject to each user's switch and each key's limits).
+    Enable {
+        #[command(flatten)]
+        deployment: DeploymentArgs,
+        /// Why (recorded in the audit log).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Stops all signing of trade requests at once.
+    Disable {
+        #[command(flatten)]
+        deployment: DeploymentArgs,
+        /// Why (recorded in the audit log).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// Ends sessions (they must log in again).
+    Revoke {
+        #[command(flatten)]
+        deployment: DeploymentArgs,
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+/// Everyone, or one user by email.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct Target {
+    /// Every user.
+    #[arg(long)]
+    all: bool,
+    /// One user.
+    #[arg(long)]
+    email: Option<String>,
+}
+
+pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::User {
+            command:
+                UserCommand::Create {
+                    deployment,
+                    email,
+                    role,
+                    password_stdin,
+                },
+        } => create_user(&deployment, &email, &role, password_stdin).await,
+        AdminCommand::Trading { command } => {
+            let (deployment, enabled, reason) = match command {
+                TradingCommand::Enable { deployment, reason } => (deployment, true, reason),
+                TradingCommand::Disable { deployment, reason } => (deployment, false, reason),
+            };
+            set_trading(&deployment, enabled, reason.as_deref()).await
+        }
+        AdminCommand::ForcePasswordReset { deployment, target } => {
+            let (d, auth) = open(&deployment).await?;
+            let now = now_us();
+            match user_of(&d, &target).await? {
+                None => {
+                    let (users, sessions) = auth.force_password_reset_all(&Actor::Cli, now).await?;
+                    println!("{users} users must set a new password; {sessions} sessions revoked");
+                }
+                Some(user) => {
+                    let sessions = auth.force_password_reset(&Actor::Cli, user, now).await?;
+                    println!("user {user} must set a new password; {sessions} sessions revoked");
+                }
+            }
+            flush(&d).await
+        }
+        AdminCommand::Sessions {
+            command: SessionsCommand::Revoke { deployment, target },
+        } => {
+            let (d, auth) = open(&deployment).await?;
+            let user = user_of(&d, &target).await?;
+            let n = auth.revoke_sessions(&Actor::Cli, user, now_us()).await?;
+            println!("{n} sessions revoked");
+            flush(&d).await
+        }
+    }
+}
+
+async fn open(args: &DeploymentArgs) -> anyhow::Result<(Deployment, AuthService)> {
+    let d = Deployment::open(args).await?;
+    let auth = AuthService::new(
+        d.store.clone(),
+        d.vault.clone(),
+        Arc::new(d.audit.clone()),
+        d.config.server.auth_config(),
+    )
+    .await
+    .context("starting the authentication service")?;
+    Ok((d, auth))
+}
+
+async fn flush(d: &Deployment) -> anyhow::Result<()> {
+    d.audit.flush().await.context("flushing the audit log")
+}
+
+/// `None` for `--all`; the user for `--email` (an error naming the email if there is none).
+async fn user_of(d: &Deployment, target: &Target) -> anyhow::Result<Option<UserId>> {
+    match (&target.email, target.all) {
+        (Some(email), false) => {
+            let normalized = email.trim().to_lowercase();
+            let account = d
+                .store
+                .account_by_email(&normalized)
+                .await
+                .context("looking up the user")?
+                .with_context(|| format!("no user with email {normalized}"))?;
+            Ok(Some(account.id))
+        }
+        (None, true) => Ok(None),
+        _ => bail!("give exactly one of --all or --email"),
+    }
+}
+
+async fn create_user(
+    args: &DeploymentArgs,
+    email: &str,
+    role: &str,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    let role = Role::parse(role).map_err(|_| anyhow::anyhow!("--role must be user or admin"))?;
+    let password = if password_stdin {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading the password from standard input")?;
+        // One trailing newline (from `echo` or a file) is not part of the password.
+        let trimmed = text
+            .strip_suffix('\n')
+            .map(|t| t.strip_suffix('\r').unwrap_or(t))
+            .unwrap_or(&text)
+            .to_owned();
+        let secret = SecretString::new(trimmed);
+        zeroize::Zeroize::zeroize(&mut text);
+        if secret.expose().is_empty() {
+            bail!("--password-stdin: standard input held no password");
+        }
+        Some(secret)
+    } else {
+        None
+    };
+    let (d, auth) = open(args).await?;
+    let created = auth
+        .create_user(&Actor::Cli, email, role, password, now_us())
+        .await?;
+    flush(&d).await?;
+    match created.setup_token {
+        Some(token) => {
+            let hours = auth.config().setup_ttl.as_secs() / 3600;
+            println!("created user {} ({})", created.user_id, role.as_str());
+            println!(
+                "one-time setup link (valid {hours} h; the secret part after # never reaches server logs):"
+            );
+            println!(
+                "{}/setup#challenge={}",
+                d.config.server.public_url(),
+                token.expose()
+            );
+        }
+        None => println!(
+            "created user {} ({}) with the given password",
+            created.user_id,
+            role.as_str()
+        ),
+    }
+    Ok(())
+}
+
+async fn set_trading(
+    args: &DeploymentArgs,
+    enabled: bool,
+    reason: Option<&str>,
+) -> anyhow::Result<()> {
+    let d = Deployment::open(args).await?;
+    let reason = reason.unwrap_or("set with tradeward admin trading");
+    d.signer()
+        .set_global_trading(&CallContext::component("cli"), enabled, reason)
+        .await
+        .context("setting the global trading switch")?;
+    flush(&d).await?;
+    println!("trading {}", if enabled { "enabled" } else { "disabled" });
+    Ok(())
+}
+
+fn now_us() -> i64 {
+    use tradeward_server::Clock;
+    tradeward_server::SystemClock.now_us()
+}

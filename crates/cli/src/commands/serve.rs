@@ -1,0 +1,103 @@
+//! `tradeward serve`: the HTTP API over TLS, with the signer in-process or, when
+//! `[signer] socket` is set, in its own process behind that socket.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tradeward_audit::AuditSink;
+use tradeward_auth::AuthService;
+use tradeward_server::{
+    router, AppState, BoundServer, HttpSettings, ServerCert, SystemClock, TlsMode,
+};
+use tradeward_signer::remote::{RemoteSigner, SignerApi};
+
+use super::deployment::Deployment;
+use crate::DeploymentArgs;
+
+/// Connections kept open to a remote signer.
+const SIGNER_CONNECTIONS: usize = 4;
+
+pub async fn run(args: &DeploymentArgs) -> anyhow::Result<()> {
+    init_logs();
+    let deployment = Deployment::open(args).await?;
+    let settings = deployment.config.server.clone();
+    let mode = settings.validate(args.data_dir.as_deref())?;
+    let cert = ServerCert::load(&mode)?;
+    let audit: Arc<dyn AuditSink> = Arc::new(deployment.audit.clone());
+    let signer: Arc<dyn SignerApi> = match &deployment.config.signer.socket {
+        Some(socket) => Arc::new(
+            RemoteSigner::connect(socket, SIGNER_CONNECTIONS)
+                .await
+                .with_context(|| format!("connecting to the signer at {}", socket.display()))?,
+        ),
+        None => Arc::new(deployment.signer()),
+    };
+    let auth = AuthService::new(
+        deployment.store.clone(),
+        deployment.vault.clone(),
+        audit.clone(),
+        settings.auth_config(),
+    )
+    .await
+    .context("starting the authentication service")?;
+    let state = AppState::new(
+        auth,
+        signer,
+        deployment.store.clone(),
+        audit,
+        Arc::new(SystemClock),
+        HttpSettings::from_config(&settings),
+    );
+    let bound = BoundServer::bind(
+        settings.listen,
+        cert.as_ref(),
+        router(state),
+        settings.header_timeout(),
+    )
+    .await?;
+    let addr = bound.local_addr()?;
+    match (&mode, &cert) {
+        (TlsMode::PlainBehindProxy, _) | (_, None) => {
+            tracing::warn!(
+                %addr,
+                "serving PLAIN HTTP: only safe behind a TLS-terminating proxy on this host"
+            );
+            eprintln!("tradeward serve: plain HTTP on http://{addr} (behind a TLS proxy only)");
+        }
+        (TlsMode::SelfSigned { dir }, Some(cert)) => {
+            let made = if cert.generated { "generated" } else { "using" };
+            eprintln!(
+                "tradeward serve: {made} a self-signed certificate in {}\n  SHA-256 fingerprint {}",
+                dir.display(),
+                cert.fingerprint
+            );
+            eprintln!("tradeward serve: listening on https://{addr} (Ctrl-C to stop)");
+        }
+        (_, Some(cert)) => {
+            eprintln!(
+                "tradeward serve: listening on https://{addr} (certificate {})",
+                cert.fingerprint
+            );
+        }
+    }
+    bound
+        .run(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
+    deployment
+        .audit
+        .flush()
+        .await
+        .context("flushing the audit log")?;
+    Ok(())
+}
+
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
