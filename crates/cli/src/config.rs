@@ -25,6 +25,19 @@ pub struct Config {
     /// The HTTP server (`tradeward serve`).
     #[serde(default)]
     pub server: tradeward_server::ServerConfig,
+    /// Where signed audit checkpoints are exported.
+    #[serde(default)]
+    pub audit: AuditConfig,
+}
+
+/// `[audit]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// The external checkpoint file (JSON lines), outside the database so that rewriting the
+    /// database cannot rewrite history unnoticed. Default with `--data-dir DIR`:
+    /// `DIR.audit-checkpoints.jsonl`. Env: `TRADEWARD_AUDIT_CHECKPOINT_FILE`.
+    pub checkpoint_file: Option<PathBuf>,
 }
 
 /// `[database]`
@@ -58,6 +71,8 @@ pub struct Resolved {
     pub signer: SignerConfig,
     /// HTTP server settings.
     pub server: tradeward_server::ServerConfig,
+    /// The external audit checkpoint file, if any.
+    pub audit_checkpoint_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -75,6 +90,7 @@ impl Config {
                 vault: None,
                 signer: SignerConfig::default(),
                 server: tradeward_server::ServerConfig::default(),
+                audit: AuditConfig::default(),
             },
         };
         if let Ok(url) = std::env::var("TRADEWARD_DATABASE_URL") {
@@ -82,6 +98,9 @@ impl Config {
         }
         if let Ok(socket) = std::env::var("TRADEWARD_SIGNER_SOCKET") {
             config.signer.socket = Some(PathBuf::from(socket));
+        }
+        if let Ok(file) = std::env::var("TRADEWARD_AUDIT_CHECKPOINT_FILE") {
+            config.audit.checkpoint_file = Some(PathBuf::from(file));
         }
         if let Ok(dir) = std::env::var("TRADEWARD_KEK_DIR") {
             config.vault = Some(KeyProviderConfig::Local {
@@ -133,11 +152,17 @@ impl Config {
                 }
             }
         }
+        let audit_checkpoint_file = match (self.audit.checkpoint_file, data_dir) {
+            (Some(file), _) => Some(file),
+            (None, Some(dir)) => Some(beside_data_dir(dir, ".audit-checkpoints.jsonl")?),
+            (None, None) => None,
+        };
         Ok(Resolved {
             database_url,
             vault,
             signer: self.signer,
             server: self.server,
+            audit_checkpoint_file,
         })
     }
 }
@@ -151,13 +176,19 @@ fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
 }
 
 fn sibling_kek_dir(data_dir: &Path) -> anyhow::Result<PathBuf> {
+    beside_data_dir(data_dir, ".kek")
+}
+
+/// `DIR{suffix}` next to the data directory `DIR`: where things that must survive a copy of
+/// the data directory without travelling with it (the KEK, the audit checkpoints) live.
+pub fn beside_data_dir(data_dir: &Path, suffix: &str) -> anyhow::Result<PathBuf> {
     let abs = absolute(data_dir)?;
     let name = abs
         .file_name()
         .with_context(|| format!("--data-dir {} has no final component", data_dir.display()))?;
-    let mut kek_name = name.to_owned();
-    kek_name.push(".kek");
-    Ok(abs.with_file_name(kek_name))
+    let mut sibling = name.to_owned();
+    sibling.push(suffix);
+    Ok(abs.with_file_name(sibling))
 }
 
 #[cfg(test)]

@@ -68,16 +68,18 @@ async fn rotate_kek_rewraps_every_data_key_of_a_data_dir() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Three credentials × (api key, secret), plus the audit checkpoint signing key that the
+    // deployment sealed when it opened: every sealed secret moves.
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        "KEK rotated: new version 2; 6 data keys re-wrapped"
+        "KEK rotated: new version 2; 7 data keys re-wrapped"
     );
 
     let out = tradeward(&["vault", "status", "--data-dir", dir]);
     assert!(out.status.success());
     let status = String::from_utf8_lossy(&out.stdout);
     assert!(status.contains("current KEK version: 2"), "{status}");
-    assert!(status.contains("version 2: 6 data keys"), "{status}");
+    assert!(status.contains("version 2: 7 data keys"), "{status}");
 
     // The rotation is in the audit log.
     let store = Store::open(&format!("sqlite://{}", data.join("tradeward.db").display()))

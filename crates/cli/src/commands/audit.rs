@@ -38,17 +38,10 @@ fn checkpoint_file(args: &AuditArgs) -> anyhow::Result<Option<(PathBuf, bool)>> 
     let Some(dir) = &args.deployment.data_dir else {
         return Ok(None);
     };
-    let abs = if dir.is_absolute() {
-        dir.clone()
-    } else {
-        std::env::current_dir()?.join(dir)
-    };
-    let name = abs
-        .file_name()
-        .with_context(|| format!("--data-dir {} has no final component", dir.display()))?;
-    let mut file = name.to_owned();
-    file.push(".audit-checkpoints.jsonl");
-    Ok(Some((abs.with_file_name(file), false)))
+    Ok(Some((
+        crate::config::beside_data_dir(dir, ".audit-checkpoints.jsonl")?,
+        false,
+    )))
 }
 
 async fn open_store(args: &DeploymentArgs) -> anyhow::Result<Store> {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use tradeward_audit::StoreAuditSink;
+use tradeward_audit::{CheckpointPolicy, CheckpointSigner, Checkpointer, StoreAuditSink};
 use tradeward_signer::Signer;
 use tradeward_store::Store;
 use tradeward_vault::Vault;
@@ -32,7 +32,19 @@ impl Deployment {
             .build()
             .context("opening the key-encryption key")?;
         let vault = Vault::new(provider);
-        let audit = StoreAuditSink::spawn(store.clone());
+        // Whoever holds the KEK signs checkpoints and exports them outside the database.
+        let signer = CheckpointSigner::load_or_create(&store, &vault)
+            .await
+            .context("opening the audit checkpoint key")?;
+        let checkpointer =
+            Checkpointer::open(store.clone(), signer, config.audit_checkpoint_file.clone())
+                .await
+                .context("opening the audit checkpointer")?;
+        let audit = StoreAuditSink::spawn_with_checkpoints(
+            store.clone(),
+            checkpointer,
+            CheckpointPolicy::default(),
+        );
         Ok(Self {
             config,
             store,
