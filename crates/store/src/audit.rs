@@ -197,8 +197,9 @@ const APPEND_ATTEMPTS: usize = 20;
 /// Appends `rows` after the current head within `tx`, chaining each one, and returns the new
 /// head `(seq, chain_hash)`. Store functions that change something and audit it call this in
 /// their own transaction, so the change and its record commit together.
-/// Rows per INSERT statement: 13 parameters each, well under SQLite's and PostgreSQL's limits.
-const APPEND_CHUNK: usize = 256;
+/// Rows per INSERT statement (13 parameters each). Kept small: SQLite looks bound parameter
+/// names up linearly, so very wide statements cost quadratic time.
+const APPEND_CHUNK: usize = 32;
 
 pub(crate) async fn append_audit_tx(
     tx: &mut Transaction<'_, Any>,
