@@ -1,8 +1,9 @@
 //! Matching throughput: orders per second through the engine, in process, one core.
 //!
-//! The measured work is the engine's real public path: `place_order` (validation, balance
-//! locking, matching, fees, settlement, events) and `cancel_order`, plus the house re-quote
-//! `tick` every 64 operations (it re-places its quotes when takers ate one).
+//! The measured work is the engine's real public path: `place_order_into` (validation,
+//! balance locking, matching, fees, settlement, events) and `cancel_order_into`, plus the
+//! house's `tick_into` every 64 operations (it tops up the quotes takers ate). Events and
+//! fills go to buffers the bench clears and reuses, as a server loop would.
 //!
 //! The mix is a steady state, like a venue in the middle of a trading day: the number of open
 //! orders stays around [`OPEN_TARGET`] (20,000 user orders, a deep but ordinary book) instead
@@ -145,6 +146,8 @@ struct State {
     clock: u64,
     /// Cancels answered -2011 (the order had been filled meanwhile).
     unknown_cancels: u64,
+    /// Reused output buffers, as a server loop would keep them.
+    out: Output,
 }
 
 impl State {
@@ -156,6 +159,7 @@ impl State {
             tracked: Vec::with_capacity(OPEN_TARGET + OPS),
             clock: 1_000,
             unknown_cancels: 0,
+            out: Output::default(),
         };
         let mut i = 0;
         while st.tracked.len() < OPEN_TARGET {
@@ -169,12 +173,13 @@ impl State {
     fn place(&mut self, i: usize, o: &NewOrder) -> usize {
         let acct = self.accts[i & 1];
         self.clock += 1;
-        match self.e.place_order(acct, o, self.clock) {
-            Ok(r) => {
-                if r.order.status.is_open() {
-                    self.tracked.push((acct, r.order.order_id));
+        self.out.clear();
+        match self.e.place_order_into(acct, o, self.clock, &mut self.out) {
+            Ok(order) => {
+                if order.status.is_open() {
+                    self.tracked.push((acct, order.order_id));
                 }
-                r.events.len()
+                self.out.events.len()
             }
             Err(_) => 0,
         }
@@ -189,15 +194,22 @@ impl State {
                     self.clock += 1;
                     if !self.tracked.is_empty() {
                         let (a, id) = self.tracked.swap_remove(k % self.tracked.len());
-                        match self.e.cancel_order(a, SYM, &OrderRef::Id(id), self.clock) {
-                            Ok((_, ev)) => events += ev.len(),
+                        let ev = &mut self.out.events;
+                        ev.clear();
+                        match self
+                            .e
+                            .cancel_order_into(a, SYM, &OrderRef::Id(id), self.clock, ev)
+                        {
+                            Ok(_) => events += ev.len(),
                             Err(_) => self.unknown_cancels += 1,
                         }
                     }
                 }
             }
             if i % 64 == 63 {
-                events += self.e.tick(self.clock).len();
+                self.out.events.clear();
+                self.e.tick_into(self.clock, &mut self.out.events);
+                events += self.out.events.len();
             }
         }
         events

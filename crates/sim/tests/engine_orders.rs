@@ -81,7 +81,7 @@ fn limit_gtc_rests_locks_and_cancel_releases_exactly() {
     assert_eq!(bal(&e, a, "USDT"), (dec!(100000), dec!(0)));
     assert!(events.iter().any(|ev| matches!(ev, EngineEvent::ExecutionReport(x) if x.execution_type == ExecutionType::Canceled)));
     assert!(events.iter().any(
-        |ev| matches!(ev, EngineEvent::DepthUpdate(d) if d.bids == vec![(dec!(49000), dec!(0))])
+        |ev| matches!(ev, EngineEvent::DepthUpdate(d) if d.bids[..] == [(dec!(49000), dec!(0))])
     ));
     assert!(events
         .iter()

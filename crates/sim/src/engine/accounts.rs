@@ -175,7 +175,7 @@ impl Ledger {
     pub fn drain_dirty(
         &mut self,
         skip: impl Fn(AccountId) -> bool,
-        mut f: impl FnMut(AccountId, Vec<Balance>),
+        mut f: impl FnMut(AccountId, super::events::Balances),
     ) {
         let dirty = std::mem::take(&mut self.dirty);
         // A handful of entries per operation: quadratic scans beat building maps.
@@ -183,7 +183,7 @@ impl Ledger {
             if skip(AccountId(acc)) || dirty[..i].iter().any(|(a, _)| *a == acc) {
                 continue;
             }
-            let mut balances = Vec::new();
+            let mut balances = super::events::Balances::new();
             for (j, &(a, asset)) in dirty.iter().enumerate().skip(i) {
                 if a != acc || dirty[i..j].contains(&(a, asset)) {
                     continue;

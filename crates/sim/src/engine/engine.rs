@@ -46,9 +46,13 @@ pub struct Engine {
     pub(crate) users: Vec<UserOrders>,
     /// Symbol → market index.
     pub(crate) by_symbol: FastMap<ShortStr, u32>,
-    /// Events of the operation in progress.
+    /// Events of the operation in progress: the engine's own buffer, or the caller's while a
+    /// `*_into` operation runs (swapped in and out, so events are written once, in place).
     #[serde(skip)]
     pub(crate) events: Vec<EngineEvent>,
+    /// Length of `events` when the operation began (what an aborted operation returns to).
+    #[serde(skip)]
+    pub(crate) events_mark: usize,
     /// Markets begun in the operation in progress (so `finish` visits only those).
     #[serde(skip)]
     pub(crate) touched: Vec<u32>,

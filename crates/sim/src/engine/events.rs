@@ -5,6 +5,14 @@ use super::text::ShortStr;
 use super::types::{AccountId, ExecutionType};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
+
+/// Changed levels of one book side: (price, new total quantity). Inline up to two levels, so
+/// the depth diff of an ordinary order allocates nothing; a re-quote spills to the heap.
+pub type Levels = SmallVec<[(Decimal, Decimal); 2]>;
+
+/// Changed balances of one account: inline up to two (a trade moves base and quote).
+pub type Balances = SmallVec<[super::accounts::Balance; 2]>;
 
 /// One event. Events come out in the order they happened.
 // Variants are inline (no Box) on purpose: boxing the large execution report would add an
@@ -70,9 +78,9 @@ pub struct DepthUpdateEvent {
     /// Last update id in this event.
     pub final_update_id: u64,
     /// Changed bid levels (price, new total quantity; 0 = level removed).
-    pub bids: Vec<(Decimal, Decimal)>,
+    pub bids: Levels,
     /// Changed ask levels.
-    pub asks: Vec<(Decimal, Decimal)>,
+    pub asks: Levels,
     /// Time (ms).
     pub time: u64,
 }
@@ -98,7 +106,7 @@ pub struct AccountPositionEvent {
     /// The account.
     pub account: AccountId,
     /// Changed assets with their new balances.
-    pub balances: Vec<super::accounts::Balance>,
+    pub balances: Balances,
     /// Time (ms).
     pub time: u64,
 }

@@ -3,7 +3,10 @@
 //! API NOTE for the server layer: the public surface is [`Engine`] (see `engine.rs`,
 //! `trading.rs`, `process.rs`, `queries.rs` for its methods) and the re-exported data types
 //! below. It is pure: pass `now_ms` in, get `Vec<EngineEvent>` (or a result carrying them)
-//! out of every mutation. Account ids are dense: [`HOUSE_ACCOUNT`] (0) is the market maker,
+//! out of every mutation. The hot operations also come in an allocation-free form that
+//! appends to buffers the caller keeps and reuses: [`Engine::place_order_into`] (an
+//! [`Output`]: events and fills), [`Engine::cancel_order_into`] and [`Engine::tick_into`]
+//! (a `Vec<EngineEvent>`). Account ids are dense: [`HOUSE_ACCOUNT`] (0) is the market maker,
 //! [`FEE_ACCOUNT`] (1) collects commissions, ordinary accounts come from
 //! [`Engine::add_account`]. The whole `Engine` is `Serialize + Deserialize` for snapshots.
 //!
@@ -39,11 +42,11 @@ pub use accounts::Balance;
 pub use config::{EngineConfig, FeeConfig, HouseConfig, MarketConfig, PriceProcess, ReplayTrade};
 pub use engine::{Engine, FEE_ACCOUNT, HOUSE_ACCOUNT};
 pub use events::{
-    AccountPositionEvent, BookTickerEvent, DepthUpdateEvent, EngineEvent, ExecutionReportEvent,
-    TradeEvent,
+    AccountPositionEvent, Balances, BookTickerEvent, DepthUpdateEvent, EngineEvent,
+    ExecutionReportEvent, Levels, TradeEvent,
 };
 pub use marketdata::{BookTicker, DepthSnapshot, Kline, PublicTrade, SymbolInfo, Ticker24h};
-pub use order::{AccountTrade, Fill, NewOrder, Order, OrderRef, OrderResult};
+pub use order::{AccountTrade, Fill, NewOrder, Order, OrderRef, OrderResult, Output};
 pub use reject::{ConfigError, FilterKind, RejectReason};
 pub use text::ShortStr;
 pub use trading::MAX_QUERY_LIMIT;

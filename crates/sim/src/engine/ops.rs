@@ -4,7 +4,7 @@
 use super::book::Px;
 use super::engine::{Engine, FEE_ACCOUNT, HOUSE_ACCOUNT};
 use super::events::{
-    AccountPositionEvent, BookTickerEvent, DepthUpdateEvent, EngineEvent, TradeEvent,
+    AccountPositionEvent, BookTickerEvent, DepthUpdateEvent, EngineEvent, Levels, TradeEvent,
 };
 use super::types::Side;
 use rust_decimal::Decimal;
@@ -27,9 +27,24 @@ impl Engine {
         }
     }
 
+    /// Runs `op` with the caller's buffer as the event buffer: events land in `buf` directly
+    /// (after what it already holds) instead of being moved there afterwards.
+    pub(crate) fn with_sink<R>(
+        &mut self,
+        buf: &mut Vec<EngineEvent>,
+        op: impl FnOnce(&mut Self) -> R,
+    ) -> R {
+        std::mem::swap(&mut self.events, buf);
+        self.events_mark = self.events.len();
+        let r = op(self);
+        std::mem::swap(&mut self.events, buf);
+        self.events_mark = 0;
+        r
+    }
+
     /// Abandons an operation that changed nothing.
     pub(crate) fn abort(&mut self) {
-        self.events.clear();
+        self.events.truncate(self.events_mark);
         self.ledger.clear_dirty();
         self.touched.clear();
         for mk in &mut self.markets {
@@ -40,9 +55,15 @@ impl Engine {
         }
     }
 
-    /// Ends the operation and returns its events.
+    /// Ends the operation and returns its events (the engine's own buffer, handed over).
     pub(crate) fn finish(&mut self, now: u64) -> Vec<EngineEvent> {
-        let mut events = std::mem::take(&mut self.events);
+        self.finish_in_place(now);
+        std::mem::take(&mut self.events)
+    }
+
+    /// Ends the operation: appends its market-data and balance events to `self.events`.
+    pub(crate) fn finish_in_place(&mut self, now: u64) {
+        let events = &mut self.events;
         // Markets in index order, as a scan of all of them would visit them.
         self.touched.sort_unstable();
         let mut touched = std::mem::take(&mut self.touched);
@@ -65,8 +86,8 @@ impl Engine {
                 }));
             }
             if !mk.changed_bids.is_empty() || !mk.changed_asks.is_empty() {
-                let bids = mk.changed_bids.levels().to_vec();
-                let asks = mk.changed_asks.levels().to_vec();
+                let bids = Levels::from_slice(mk.changed_bids.levels());
+                let asks = Levels::from_slice(mk.changed_asks.levels());
                 let n = (bids.len() + asks.len()) as u64;
                 let first = mk.update_id + 1;
                 mk.update_id += n;
@@ -108,7 +129,6 @@ impl Engine {
                 }))
             },
         );
-        events
     }
 }
 

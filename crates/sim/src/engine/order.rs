@@ -187,3 +187,22 @@ pub struct OrderResult {
     /// Events caused by the placement (including other accounts' fills and stops it set off).
     pub events: Vec<super::events::EngineEvent>,
 }
+
+/// Reusable output buffers of [`Engine::place_order_into`](super::Engine::place_order_into):
+/// each placement appends its events and its own fills; the caller clears them between
+/// operations and so keeps their allocations.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Output {
+    /// Events of the operations, in order.
+    pub events: Vec<super::events::EngineEvent>,
+    /// Fills of the placed orders, in order.
+    pub fills: Vec<Fill>,
+}
+
+impl Output {
+    /// Empties both buffers, keeping their capacity.
+    pub fn clear(&mut self) {
+        self.events.clear();
+        self.fills.clear();
+    }
+}

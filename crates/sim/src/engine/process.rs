@@ -45,6 +45,17 @@ impl Engine {
     /// Advances the price process one step for every market and returns the events.
     /// Static markets only have their house quotes refilled.
     pub fn tick(&mut self, now_ms: u64) -> Vec<EngineEvent> {
+        let mut events = Vec::new();
+        self.tick_into(now_ms, &mut events);
+        events
+    }
+
+    /// [`Engine::tick`] into a reusable buffer: appends the events to `events`.
+    pub fn tick_into(&mut self, now_ms: u64, events: &mut Vec<EngineEvent>) {
+        self.with_sink(events, |e| e.step(now_ms));
+    }
+
+    fn step(&mut self, now_ms: u64) {
         for m in 0..self.markets.len() {
             self.begin(m);
             match &self.config.price_process {
@@ -91,7 +102,7 @@ impl Engine {
                 }
             }
         }
-        self.finish(now_ms)
+        self.finish_in_place(now_ms);
     }
 
     /// The reference price the house quotes around.

@@ -146,6 +146,7 @@ pub(crate) fn build(config: EngineConfig) -> Result<Engine, ConfigError> {
         users: vec![blank.clone(), blank],
         by_symbol,
         events: Vec::new(),
+        events_mark: 0,
         touched: Vec::new(),
     };
     for m in 0..n_markets {

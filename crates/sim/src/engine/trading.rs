@@ -2,7 +2,7 @@
 
 use super::engine::Engine;
 use super::events::EngineEvent;
-use super::order::{AccountTrade, Fill, NewOrder, Order, OrderRef, OrderResult};
+use super::order::{AccountTrade, Fill, NewOrder, Order, OrderRef, OrderResult, Output};
 use super::reject::RejectReason;
 use super::text::ShortStr;
 use super::types::{AccountId, ExecutionType, OrderStatus, OrderType, Side};
@@ -23,6 +23,35 @@ impl Engine {
         req: &NewOrder,
         now_ms: u64,
     ) -> Result<OrderResult, RejectReason> {
+        let mut out = Output::default();
+        let order = self.place_order_into(account, req, now_ms, &mut out)?;
+        Ok(OrderResult {
+            order,
+            fills: out.fills,
+            events: out.events,
+        })
+    }
+
+    /// [`Engine::place_order`] into reusable buffers: appends the events and this order's
+    /// fills to `out` and returns the order as it stands now. A rejection appends nothing.
+    pub fn place_order_into(
+        &mut self,
+        account: AccountId,
+        req: &NewOrder,
+        now_ms: u64,
+        out: &mut Output,
+    ) -> Result<Order, RejectReason> {
+        let Output { events, fills } = out;
+        self.with_sink(events, |e| e.place(account, req, now_ms, fills))
+    }
+
+    fn place(
+        &mut self,
+        account: AccountId,
+        req: &NewOrder,
+        now_ms: u64,
+        fills: &mut Vec<Fill>,
+    ) -> Result<Order, RejectReason> {
         let c = self.check_new(account, req)?;
         let m = c.market;
         self.begin(m);
@@ -62,7 +91,6 @@ impl Engine {
         };
         self.register_open(m, &o);
         self.report(&o, ExecutionType::New, None, now_ms);
-        let mut fills = Vec::new();
         let order = if is_stop {
             let mk = &mut self.markets[m];
             let key = (o.stop_price, o.order_id);
@@ -74,22 +102,17 @@ impl Engine {
             mk.open.insert(o.order_id, o);
             o
         } else {
-            self.execute(m, o, now_ms, &mut fills)
+            self.execute(m, o, now_ms, fills)
         };
         self.run_stops(m, now_ms);
-        let events = self.finish(now_ms);
+        self.finish_in_place(now_ms);
         // A stop set off by this order's own trades may have changed nothing of it, but a
         // resting order may have traded since: report its latest state.
-        let order = self.markets[m]
+        Ok(self.markets[m]
             .open
             .get(&order.order_id)
             .copied()
-            .unwrap_or(order);
-        Ok(OrderResult {
-            order,
-            fills,
-            events,
-        })
+            .unwrap_or(order))
     }
 
     /// Validates an order like `place_order` would, funds included, without placing it
@@ -112,16 +135,34 @@ impl Engine {
         which: &OrderRef,
         now_ms: u64,
     ) -> Result<(Order, Vec<EngineEvent>), RejectReason> {
+        let mut events = Vec::new();
+        let o = self.cancel_order_into(account, symbol, which, now_ms, &mut events)?;
+        Ok((o, events))
+    }
+
+    /// [`Engine::cancel_order`] into a reusable buffer: appends the events to `events` and
+    /// returns the cancelled order. A rejection appends nothing.
+    pub fn cancel_order_into(
+        &mut self,
+        account: AccountId,
+        symbol: &str,
+        which: &OrderRef,
+        now_ms: u64,
+        events: &mut Vec<EngineEvent>,
+    ) -> Result<Order, RejectReason> {
         let m = self.market_index(symbol)?;
         let id = self
             .find_open(account, m, which)
             .ok_or(RejectReason::UnknownOrderOnCancel)?;
-        self.begin(m);
-        let Some(o) = self.remove_open(m, id, OrderStatus::Canceled, now_ms) else {
-            self.abort();
-            return Err(RejectReason::UnknownOrderOnCancel);
-        };
-        Ok((o, self.finish(now_ms)))
+        self.with_sink(events, |e| {
+            e.begin(m);
+            let Some(o) = e.remove_open(m, id, OrderStatus::Canceled, now_ms) else {
+                e.abort();
+                return Err(RejectReason::UnknownOrderOnCancel);
+            };
+            e.finish_in_place(now_ms);
+            Ok(o)
+        })
     }
 
     /// Cancels every open order of the account on `symbol` (`DELETE /api/v3/openOrders`);
