@@ -17,8 +17,12 @@ pub struct Config {
     /// Where data lives.
     #[serde(default)]
     pub database: DatabaseConfig,
-    /// Where the key-encryption key lives.
+    /// Where the key-encryption key of exchange secrets lives (signer side only).
     pub vault: Option<KeyProviderConfig>,
+    /// Where the web tier's own KEK lives (it seals TOTP seeds). A separate key, so that the
+    /// web-facing process never holds the KEK of exchange secrets when the signer runs apart
+    /// (threat S6). Default with `--data-dir DIR`: a local KEK in `DIR.auth-kek`.
+    pub auth_vault: Option<KeyProviderConfig>,
     /// How the signer runs.
     #[serde(default)]
     pub signer: SignerConfig,
@@ -67,6 +71,8 @@ pub struct Resolved {
     pub database_url: String,
     /// KEK provider.
     pub vault: KeyProviderConfig,
+    /// The web tier's KEK (TOTP seeds); required only by commands that run the web tier.
+    pub auth_vault: Option<KeyProviderConfig>,
     /// Signer settings.
     pub signer: SignerConfig,
     /// HTTP server settings.
@@ -88,6 +94,7 @@ impl Config {
             None => Config {
                 database: DatabaseConfig::default(),
                 vault: None,
+                auth_vault: None,
                 signer: SignerConfig::default(),
                 server: tradeward_server::ServerConfig::default(),
                 audit: AuditConfig::default(),
@@ -152,6 +159,20 @@ impl Config {
                 }
             }
         }
+        let auth_vault = match (self.auth_vault, data_dir) {
+            (Some(v), _) => Some(v),
+            (None, Some(dir)) => Some(KeyProviderConfig::Local {
+                dir: beside_data_dir(dir, ".auth-kek")?,
+                create_if_missing: true,
+            }),
+            (None, None) => None,
+        };
+        if auth_vault.as_ref() == Some(&vault) {
+            bail!(
+                "auth_vault must not be the same KEK as vault: the web tier must not hold the \
+                 exchange KEK"
+            );
+        }
         let audit_checkpoint_file = match (self.audit.checkpoint_file, data_dir) {
             (Some(file), _) => Some(file),
             (None, Some(dir)) => Some(beside_data_dir(dir, ".audit-checkpoints.jsonl")?),
@@ -160,6 +181,7 @@ impl Config {
         Ok(Resolved {
             database_url,
             vault,
+            auth_vault,
             signer: self.signer,
             server: self.server,
             audit_checkpoint_file,
@@ -211,6 +233,35 @@ mod tests {
             }
             other => panic!("unexpected provider {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_web_tier_gets_its_own_kek_never_the_exchange_one() {
+        let r = Config::load(None)
+            .unwrap()
+            .resolve(Some(Path::new("/tmp/tw-config-test3/data")))
+            .unwrap();
+        match (&r.vault, r.auth_vault.as_ref().unwrap()) {
+            (
+                KeyProviderConfig::Local { dir: exchange, .. },
+                KeyProviderConfig::Local { dir: auth, .. },
+            ) => {
+                assert_eq!(exchange, &PathBuf::from("/tmp/tw-config-test3/data.kek"));
+                assert_eq!(auth, &PathBuf::from("/tmp/tw-config-test3/data.auth-kek"));
+            }
+            other => panic!("unexpected providers {other:?}"),
+        }
+        let same: Config = toml::from_str(
+            "[vault]\nkind = \"local\"\ndir = \"/srv/kek\"\n[auth_vault]\nkind = \"local\"\ndir = \"/srv/kek\"\n",
+        )
+        .unwrap();
+        let err = same
+            .resolve(Some(Path::new("/tmp/tw-config-test3/data")))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("must not be the same KEK"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -152,7 +152,7 @@ async fn open(args: &DeploymentArgs) -> anyhow::Result<(Deployment, AuthService)
     let d = Deployment::open(args).await?;
     let auth = AuthService::new(
         d.store.clone(),
-        d.vault.clone(),
+        d.auth_vault()?,
         Arc::new(d.audit.clone()),
         d.config.server.auth_config(),
     )

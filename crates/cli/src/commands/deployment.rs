@@ -53,6 +53,11 @@ impl Deployment {
         })
     }
 
+    /// The web tier's own vault (TOTP seeds), distinct from the exchange KEK.
+    pub fn auth_vault(&self) -> anyhow::Result<Vault> {
+        open_auth_vault(&self.config)
+    }
+
     /// An in-process signer over this deployment.
     pub fn signer(&self) -> Signer {
         Signer::new(
@@ -60,5 +65,47 @@ impl Deployment {
             self.vault.clone(),
             Arc::new(self.audit.clone()),
         )
+    }
+}
+
+fn open_auth_vault(config: &Resolved) -> anyhow::Result<Vault> {
+    let Some(auth_vault) = &config.auth_vault else {
+        anyhow::bail!(
+            "auth_vault is not configured: add an [auth_vault] section (a KEK distinct from \
+             [vault], for the web tier's TOTP seeds) or give --data-dir DIR"
+        );
+    };
+    let provider = auth_vault
+        .build()
+        .context("opening the web tier's key-encryption key")?;
+    Ok(Vault::new(provider))
+}
+
+/// The web-facing side of a deployment whose signer runs in its own process: it opens the
+/// database and its own KEK (TOTP seeds), never the KEK of exchange secrets (threat S6).
+#[derive(Debug)]
+pub struct WebTier {
+    pub config: Resolved,
+    pub store: Store,
+    pub auth_vault: Vault,
+    pub audit: StoreAuditSink,
+}
+
+impl WebTier {
+    /// Loads the configuration and opens the store and the web tier's vault.
+    pub async fn open(args: &DeploymentArgs) -> anyhow::Result<Self> {
+        let config = Config::load(args.config.as_deref())?.resolve(args.data_dir.as_deref())?;
+        let store = Store::open(&config.database_url)
+            .await
+            .context("opening the database")?;
+        let auth_vault = open_auth_vault(&config)?;
+        // Checkpoints are signed on the signer side, which holds the checkpoint key.
+        let audit = StoreAuditSink::spawn(store.clone());
+        Ok(Self {
+            config,
+            store,
+            auth_vault,
+            audit,
+        })
     }
 }

@@ -11,7 +11,8 @@ use tradeward_server::{
 };
 use tradeward_signer::remote::{RemoteSigner, SignerApi};
 
-use super::deployment::Deployment;
+use super::deployment::{Deployment, WebTier};
+use crate::config::Config;
 use crate::DeploymentArgs;
 
 /// Connections kept open to a remote signer.
@@ -19,22 +20,47 @@ const SIGNER_CONNECTIONS: usize = 4;
 
 pub async fn run(args: &DeploymentArgs) -> anyhow::Result<()> {
     init_logs();
-    let deployment = Deployment::open(args).await?;
-    let settings = deployment.config.server.clone();
+    // With a separate signer, this process opens only the web tier's KEK; with an in-process
+    // signer it holds both, in one process, by the operator's choice.
+    let (config, store, audit_sink, auth_vault, signer): (_, _, _, _, Arc<dyn SignerApi>) =
+        match Config::load(args.config.as_deref())?
+            .resolve(args.data_dir.as_deref())?
+            .signer
+            .socket
+        {
+            Some(socket) => {
+                let web = WebTier::open(args).await?;
+                let remote = RemoteSigner::connect(&socket, SIGNER_CONNECTIONS)
+                    .await
+                    .with_context(|| format!("connecting to the signer at {}", socket.display()))?;
+                (
+                    web.config,
+                    web.store,
+                    web.audit,
+                    web.auth_vault,
+                    Arc::new(remote),
+                )
+            }
+            None => {
+                let deployment = Deployment::open(args).await?;
+                let auth_vault = deployment.auth_vault()?;
+                let signer = Arc::new(deployment.signer());
+                (
+                    deployment.config,
+                    deployment.store,
+                    deployment.audit,
+                    auth_vault,
+                    signer,
+                )
+            }
+        };
+    let settings = config.server.clone();
     let mode = settings.validate(args.data_dir.as_deref())?;
     let cert = ServerCert::load(&mode)?;
-    let audit: Arc<dyn AuditSink> = Arc::new(deployment.audit.clone());
-    let signer: Arc<dyn SignerApi> = match &deployment.config.signer.socket {
-        Some(socket) => Arc::new(
-            RemoteSigner::connect(socket, SIGNER_CONNECTIONS)
-                .await
-                .with_context(|| format!("connecting to the signer at {}", socket.display()))?,
-        ),
-        None => Arc::new(deployment.signer()),
-    };
+    let audit: Arc<dyn AuditSink> = Arc::new(audit_sink.clone());
     let auth = AuthService::new(
-        deployment.store.clone(),
-        deployment.vault.clone(),
+        store.clone(),
+        auth_vault,
         audit.clone(),
         settings.auth_config(),
     )
@@ -43,7 +69,7 @@ pub async fn run(args: &DeploymentArgs) -> anyhow::Result<()> {
     let state = AppState::new(
         auth,
         signer,
-        deployment.store.clone(),
+        store.clone(),
         audit,
         Arc::new(SystemClock),
         HttpSettings::from_config(&settings),
@@ -85,11 +111,7 @@ pub async fn run(args: &DeploymentArgs) -> anyhow::Result<()> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await;
-    deployment
-        .audit
-        .flush()
-        .await
-        .context("flushing the audit log")?;
+    audit_sink.flush().await.context("flushing the audit log")?;
     Ok(())
 }
 
