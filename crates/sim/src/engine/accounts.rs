@@ -74,7 +74,7 @@ impl Ledger {
     pub fn asset_index(&self, asset: &str) -> Option<u32> {
         self.assets
             .iter()
-            .position(|a| a.as_str() == asset)
+            .position(|a| a.as_bytes() == asset.as_bytes())
             .map(|i| i as u32)
     }
 

@@ -168,7 +168,7 @@ impl Engine {
             return self
                 .markets
                 .iter()
-                .position(|mk| mk.info.symbol.as_str() == symbol)
+                .position(|mk| mk.info.symbol.as_bytes() == symbol.as_bytes())
                 .ok_or(RejectReason::InvalidSymbol);
         }
         let key = ShortStr::new(symbol).ok_or(RejectReason::InvalidSymbol)?;

@@ -2,6 +2,7 @@
 //! 1-minute klines.
 
 use super::book::{Book, ChangedLevels};
+use super::grid::Grid;
 use super::marketdata::{Kline, PublicTrade, SymbolInfo};
 use super::open::OpenOrders;
 use rust_decimal::Decimal;
@@ -55,6 +56,12 @@ pub(crate) type Bbo = (Option<(Decimal, Decimal)>, Option<(Decimal, Decimal)>);
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Market {
     pub info: SymbolInfo,
+    /// PRICE_FILTER and LOT_SIZE as integer grids (built from `info`; absent in snapshots
+    /// from before they existed, or when the numbers do not fit: then Decimal checks run).
+    #[serde(default)]
+    pub price_grid: Option<Grid>,
+    #[serde(default)]
+    pub qty_grid: Option<Grid>,
     pub base: u32,
     pub quote: u32,
     pub book: Book,

@@ -22,6 +22,7 @@ pub mod config;
 #[allow(clippy::module_inception)]
 mod engine;
 pub mod events;
+mod grid;
 mod invariants;
 mod market;
 pub mod marketdata;

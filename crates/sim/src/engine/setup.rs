@@ -5,6 +5,7 @@ use super::book::Book;
 use super::config::EngineConfig;
 use super::engine::{Engine, UserOrders, FEE_ACCOUNT, HOUSE_ACCOUNT};
 use super::events::EngineEvent;
+use super::grid::Grid;
 use super::market::Market;
 use super::marketdata::SymbolInfo;
 use super::reject::ConfigError;
@@ -96,8 +97,12 @@ pub(crate) fn build(config: EngineConfig) -> Result<Engine, ConfigError> {
             step_size: mc.step_size.normalize(),
             min_notional: mc.min_notional,
         };
+        let price_grid = Grid::new(info.min_price, info.max_price, info.tick_size);
+        let qty_grid = Grid::new(info.min_qty, info.max_qty, info.step_size);
         let mut mk = Market {
             info,
+            price_grid,
+            qty_grid,
             base,
             quote,
             book: Book::default(),

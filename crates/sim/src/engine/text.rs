@@ -59,6 +59,11 @@ impl ShortStr {
         })
     }
 
+    /// The bytes of the text (no UTF-8 check: the cheap form for comparisons).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len as usize]
+    }
+
     /// True when empty.
     pub fn is_empty(&self) -> bool {
         self.len == 0
@@ -99,13 +104,13 @@ impl fmt::Display for ShortStr {
 
 impl PartialEq<str> for ShortStr {
     fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
+        self.as_bytes() == other.as_bytes()
     }
 }
 
 impl PartialEq<&str> for ShortStr {
     fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+        self.as_bytes() == other.as_bytes()
     }
 }
 

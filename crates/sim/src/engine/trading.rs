@@ -218,7 +218,7 @@ impl Engine {
             OrderRef::ClientId(cid) => closed
                 .iter()
                 .rev()
-                .find(|o| o.client_order_id.as_str() == cid),
+                .find(|o| o.client_order_id.as_bytes() == cid.as_bytes()),
         };
         found.copied().ok_or(RejectReason::OrderDoesNotExist)
     }

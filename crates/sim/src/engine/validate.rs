@@ -57,6 +57,13 @@ pub(crate) fn check_price(m: &Market, p: Decimal) -> Result<(), RejectReason> {
     if !positive(p) {
         return Err(RejectReason::InvalidPrice);
     }
+    if let Some(ok) = m.price_grid.and_then(|g| g.admits(p)) {
+        return if ok {
+            Ok(())
+        } else {
+            Err(RejectReason::FilterFailure(FilterKind::PriceFilter))
+        };
+    }
     let i = &m.info;
     if dcmp(p, i.min_price) == Less
         || dcmp(p, i.max_price) == Greater
@@ -70,6 +77,13 @@ pub(crate) fn check_price(m: &Market, p: Decimal) -> Result<(), RejectReason> {
 pub(crate) fn check_qty(m: &Market, q: Decimal, kind: FilterKind) -> Result<(), RejectReason> {
     if !positive(q) {
         return Err(RejectReason::InvalidQuantity);
+    }
+    if let Some(ok) = m.qty_grid.and_then(|g| g.admits(q)) {
+        return if ok {
+            Ok(())
+        } else {
+            Err(RejectReason::FilterFailure(kind))
+        };
     }
     let i = &m.info;
     if dcmp(q, i.min_qty) == Less
@@ -174,8 +188,10 @@ impl Engine {
 
         // One scale for every price of a market keeps book-key comparisons on Decimal's fast
         // same-scale path (and prints prices uniformly).
-        let price = m.canonical_price(req.price.unwrap_or_default());
-        let stop_price = m.canonical_price(req.stop_price.unwrap_or_default());
+        let price = req.price.map_or(Decimal::ZERO, |p| m.canonical_price(p));
+        let stop_price = req
+            .stop_price
+            .map_or(Decimal::ZERO, |p| m.canonical_price(p));
         if t.has_limit_price() {
             check_price(m, price)?;
         }
