@@ -407,6 +407,16 @@ fn scenario(c: &mut Criterion, name: &str, trailing_only: bool) {
         })
     });
     group.finish();
+    // The books after the run (trailing stops grouped, slots and groups reused): drop the
+    // bench's own buffers and count what is left against the same baseline.
+    drop((updates, prices, out));
+    let heap_after = (LIVE.load(Ordering::Relaxed) - before) as f64;
+    println!(
+        "[{name}] heap held after the run: {:.1} MiB = {:.1} bytes/trigger armed",
+        heap_after / (1 << 20) as f64,
+        heap_after / TRIGGERS as f64
+    );
+    drop(books);
 }
 
 criterion_group!(benches, bench);

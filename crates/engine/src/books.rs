@@ -1,7 +1,7 @@
 //! The trigger books: markets, arming, cancelling, the trading switch. Price processing is in
 //! `update.rs`, snapshots in `snapshot.rs`.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use rust_decimal::Decimal;
 

@@ -5,9 +5,9 @@
 //! Invariant: an entry is updated or removed before its slot can be reused; a freed slot keeps
 //! its id until then, so lookups that pass over it stay correct.
 
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 
-use hashbrown::HashTable;
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use crate::slab::Slab;
 use crate::spec::TriggerId;
@@ -15,7 +15,9 @@ use crate::spec::TriggerId;
 #[derive(Debug, Default)]
 pub(crate) struct IdIndex {
     table: HashTable<u32>,
-    hasher: RandomState,
+    /// foldhash, seeded per process: ids are chosen by the server, not by users, and a fast
+    /// hash matters on the arm and fire paths.
+    hasher: DefaultHashBuilder,
 }
 
 impl IdIndex {

@@ -7,17 +7,21 @@
 //!
 //! Trailing stops follow the price's best level since activation: in `x` space each tracks the
 //! lowest `x` seen (`low`) and fires when `x >= low + distance`. Re-keying every stop on every
-//! new extreme would cost O(k log n) for k stops, so stops are kept in two tiers:
-//! - *solo*: own `low`, in the plain index at `low + distance` and in `by_low` (so a new
-//!   extreme finds exactly the stops it moves);
-//! - *group*: every stop whose `low` has caught up with the side's running extreme shares one
-//!   `low`. A new extreme moves the whole group in O(1); members are ordered by distance (or
-//!   by percentage, which orders distances the same way at any one `low`).
+//! new extreme would cost O(k log n) for k stops, so stops that share a `low` share a *group*:
+//! - *solo*: a stop with its own `low`, in the plain index at `low + distance` and in `by_low`
+//!   (so a new extreme finds exactly the stops it moves);
+//! - *groups*: stops with one shared `low`, one family of groups for amount trails and one for
+//!   percent trails. A group's members are ordered by distance (or by percentage, which orders
+//!   distances the same way at any one `low`), so a group has one fire level: its first
+//!   member's. A new extreme `x` below some groups' `low` merges them into one group at `x`
+//!   (smaller sets into the largest), and the solo stops it moves join that group: after the
+//!   first new extreme a stop moves with its group in O(1), and each stop changes group
+//!   O(log n) times overall (it only ever moves into a group at least twice its old one's size).
 //!
-//! A solo stop joins the group when a new extreme takes it to the group's `low`; from then on
-//! both track the same minimum of the same price stream, so the shared `low` is exact.
+//! Since all stops in a book see the same price stream, stops whose `low` met at one value
+//! keep the same `low` from then on, so the shared `low` is exact.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::slab::{Slab, Slot, State};
 
@@ -42,6 +46,118 @@ pub(crate) struct Group {
     pub members: BTreeSet<Key>,
 }
 
+/// The groups of one trail type (amount or percent) in one side book.
+#[derive(Debug, Default)]
+pub(crate) struct Family {
+    /// Group slab; a slot's `aux` holds its group's number. Empty groups are reused.
+    pub groups: Vec<Group>,
+    free: Vec<u32>,
+    /// `low` -> group: at most one group per `low`.
+    pub by_low: BTreeMap<i64, u32>,
+    /// `(fire level x, group)`: each group's first member's level.
+    pub fire: BTreeSet<(i64, u32)>,
+}
+
+impl Family {
+    fn fire_x(&self, g: u32, s: i64, pct: bool) -> Option<i64> {
+        let group = &self.groups[g as usize];
+        group
+            .members
+            .first()
+            .map(|k| group.low + trail_distance(group.low, s, pct, k.0))
+    }
+
+    fn new_group(&mut self, low: i64) -> u32 {
+        let g = match self.free.pop() {
+            Some(g) => g,
+            None => {
+                self.groups.push(Group::default());
+                (self.groups.len() - 1) as u32
+            }
+        };
+        self.groups[g as usize].low = low;
+        self.by_low.insert(low, g);
+        g
+    }
+
+    /// Adds members to group `g`, keeping its fire entry right.
+    fn add(&mut self, g: u32, keys: impl IntoIterator<Item = Key>, s: i64, pct: bool) {
+        if let Some(fx) = self.fire_x(g, s, pct) {
+            self.fire.remove(&(fx, g));
+        }
+        self.groups[g as usize].members.extend(keys);
+        if let Some(fx) = self.fire_x(g, s, pct) {
+            self.fire.insert((fx, g));
+        }
+    }
+
+    /// Removes a member (a no-op if absent); frees the group when it empties.
+    fn remove(&mut self, g: u32, key: &Key, s: i64, pct: bool) {
+        let Some(group) = self.groups.get(g as usize) else {
+            return;
+        };
+        if !group.members.contains(key) {
+            return;
+        }
+        if let Some(fx) = self.fire_x(g, s, pct) {
+            self.fire.remove(&(fx, g));
+        }
+        self.groups[g as usize].members.remove(key);
+        self.settle(g, s, pct);
+    }
+
+    /// After members left group `g`: re-enter its fire level, or free it if empty.
+    fn settle(&mut self, g: u32, s: i64, pct: bool) {
+        match self.fire_x(g, s, pct) {
+            Some(fx) => {
+                self.fire.insert((fx, g));
+            }
+            None => {
+                let low = self.groups[g as usize].low;
+                self.by_low.remove(&low);
+                self.free.push(g);
+            }
+        }
+    }
+
+    /// New extreme `x`: every group with `low > x` (and the group at `x`, if any) becomes one
+    /// group at `x`. Returns that group, if any group moved.
+    fn absorb(&mut self, x: i64, s: i64, pct: bool, slab: &mut Slab) -> Option<u32> {
+        let moved: Vec<u32> = self.by_low.range(x..).map(|(_, &g)| g).collect();
+        if moved.is_empty() {
+            return None;
+        }
+        for &g in &moved {
+            if let Some(fx) = self.fire_x(g, s, pct) {
+                self.fire.remove(&(fx, g));
+            }
+            let low = self.groups[g as usize].low;
+            self.by_low.remove(&low);
+        }
+        let target = moved
+            .iter()
+            .copied()
+            .max_by_key(|&g| self.groups[g as usize].members.len())?;
+        for &g in &moved {
+            if g == target {
+                continue;
+            }
+            let members = std::mem::take(&mut self.groups[g as usize].members);
+            for k in &members {
+                slab[k.2].aux = i64::from(target);
+            }
+            self.groups[target as usize].members.extend(members);
+            self.free.push(g);
+        }
+        self.groups[target as usize].low = x;
+        self.by_low.insert(x, target);
+        if let Some(fx) = self.fire_x(target, s, pct) {
+            self.fire.insert((fx, target));
+        }
+        Some(target)
+    }
+}
+
 /// The distance of a trailing stop at extreme `low` (in `x` space, sign `s`).
 pub(crate) fn trail_distance(low: i64, s: i64, pct: bool, trail: i64) -> i64 {
     if !pct {
@@ -62,8 +178,8 @@ pub(crate) struct SideBook {
     pub plain: BTreeSet<Key>,
     /// Solo trailing stops by `(-low, seq, slot)`: the first has the highest `low`.
     pub by_low: BTreeSet<Key>,
-    pub amount: Group,
-    pub pct: Group,
+    /// Trailing groups: `[amount, percent]`.
+    pub families: [Family; 2],
 }
 
 impl SideBook {
@@ -72,8 +188,7 @@ impl SideBook {
             s,
             plain: BTreeSet::new(),
             by_low: BTreeSet::new(),
-            amount: Group::default(),
-            pct: Group::default(),
+            families: [Family::default(), Family::default()],
         }
     }
 
@@ -81,10 +196,12 @@ impl SideBook {
     pub(crate) fn fronts(&self) -> (i64, i64) {
         let mut fire_at = self.plain.first().map_or(i64::MAX, |k| k.0);
         let mut rekey_below = self.by_low.first().map_or(i64::MIN, |k| -k.0);
-        for (g, pct) in [(&self.amount, false), (&self.pct, true)] {
-            if let Some(&(t, _, _)) = g.members.first() {
-                fire_at = fire_at.min(g.low + trail_distance(g.low, self.s, pct, t));
-                rekey_below = rekey_below.max(g.low);
+        for f in &self.families {
+            if let Some(&(fx, _)) = f.fire.first() {
+                fire_at = fire_at.min(fx);
+            }
+            if let Some((&low, _)) = f.by_low.last_key_value() {
+                rekey_below = rekey_below.max(low);
             }
         }
         (fire_at, rekey_below)
@@ -95,12 +212,20 @@ impl SideBook {
         self.plain.insert((self.s * slot.level, slot.seq, at));
     }
 
-    /// Starts a trailing stop from extreme `low` (x space) as a solo stop.
+    /// Starts a trailing stop from extreme `low` (x space): into the group at that `low` if
+    /// there is one, else solo.
     pub(crate) fn insert_trailing(&mut self, slot: &mut Slot, at: u32, low: i64) {
-        slot.state = State::TrailSolo;
-        slot.aux = low;
         let level_x = low + trail_distance(low, self.s, slot.pct, slot.trail);
         slot.level = self.s * level_x;
+        let f = &mut self.families[usize::from(slot.pct)];
+        if let Some(&g) = f.by_low.get(&low) {
+            slot.state = State::TrailGroup;
+            slot.aux = i64::from(g);
+            f.add(g, [(slot.trail, slot.seq, at)], self.s, slot.pct);
+            return;
+        }
+        slot.state = State::TrailSolo;
+        slot.aux = low;
         self.plain.insert((level_x, slot.seq, at));
         self.by_low.insert((-low, slot.seq, at));
     }
@@ -116,12 +241,13 @@ impl SideBook {
                 self.by_low.remove(&(-slot.aux, slot.seq, at));
             }
             State::TrailGroup => {
-                let g = if slot.pct {
-                    &mut self.pct
-                } else {
-                    &mut self.amount
-                };
-                g.members.remove(&(slot.trail, slot.seq, at));
+                let g = u32::try_from(slot.aux).unwrap_or(u32::MAX);
+                self.families[usize::from(slot.pct)].remove(
+                    g,
+                    &(slot.trail, slot.seq, at),
+                    self.s,
+                    slot.pct,
+                );
             }
             State::Free | State::Waiting | State::Spent => {}
         }
@@ -130,9 +256,10 @@ impl SideBook {
     /// The extreme (x space) and level (price ticks) of a trailing stop now.
     pub(crate) fn trailing_now(&self, slot: &Slot) -> (i64, i64) {
         if slot.state == State::TrailGroup {
-            let g = if slot.pct { &self.pct } else { &self.amount };
-            let d = trail_distance(g.low, self.s, slot.pct, slot.trail);
-            (g.low, self.s * (g.low + d))
+            let f = &self.families[usize::from(slot.pct)];
+            let low = f.groups.get(slot.aux as usize).map_or(0, |g| g.low);
+            let d = trail_distance(low, self.s, slot.pct, slot.trail);
+            (low, self.s * (low + d))
         } else {
             (slot.aux, slot.level)
         }
@@ -149,36 +276,50 @@ impl SideBook {
         out: &mut Vec<Crossed>,
     ) {
         let s = self.s;
-        for g in [&mut self.amount, &mut self.pct] {
-            if !g.members.is_empty() && x < g.low {
-                g.low = x;
+        // New extreme: groups above `x` merge at `x`; solo stops above `x` join that group (or
+        // a new one at `x`; a lone moved stop with no group to join stays solo).
+        let mut targets: [Option<u32>; 2] = [None, None];
+        for (fi, f) in self.families.iter_mut().enumerate() {
+            if f.by_low.last_key_value().is_some_and(|(&low, _)| low > x) {
+                targets[fi] = f.absorb(x, s, fi == 1, slab);
             }
         }
-        while let Some(&(neg_low, seq, at)) = self.by_low.first() {
-            if -neg_low <= x {
-                break;
+        if self.by_low.first().is_some_and(|k| -k.0 > x) {
+            let mut moved: [Vec<Key>; 2] = [Vec::new(), Vec::new()];
+            while let Some(&(neg_low, seq, at)) = self.by_low.first() {
+                if -neg_low <= x {
+                    break;
+                }
+                self.by_low.pop_first();
+                let slot = &slab[at];
+                self.plain.remove(&(s * slot.level, seq, at));
+                moved[usize::from(slot.pct)].push((slot.trail, seq, at));
             }
-            self.by_low.pop_first();
-            let slot = &mut slab[at];
-            self.plain.remove(&(s * slot.level, seq, at));
-            let g = if slot.pct {
-                &mut self.pct
-            } else {
-                &mut self.amount
-            };
-            if g.members.is_empty() {
-                g.low = x;
-            }
-            if g.low == x {
-                slot.state = State::TrailGroup;
-                slot.aux = x;
-                g.members.insert((slot.trail, seq, at));
-            } else {
-                let level_x = x + trail_distance(x, s, slot.pct, slot.trail);
-                slot.aux = x;
-                slot.level = s * level_x;
-                self.plain.insert((level_x, seq, at));
-                self.by_low.insert((-x, seq, at));
+            for (fi, keys) in moved.into_iter().enumerate() {
+                let pct = fi == 1;
+                let f = &mut self.families[fi];
+                let target = targets[fi].or_else(|| f.by_low.get(&x).copied());
+                match (target, keys.len()) {
+                    (_, 0) => {}
+                    (None, 1) => {
+                        let (trail, seq, at) = keys[0];
+                        let level_x = x + trail_distance(x, s, pct, trail);
+                        let slot = &mut slab[at];
+                        slot.aux = x;
+                        slot.level = s * level_x;
+                        self.plain.insert((level_x, seq, at));
+                        self.by_low.insert((-x, seq, at));
+                    }
+                    (target, _) => {
+                        let g = target.unwrap_or_else(|| f.new_group(x));
+                        for k in &keys {
+                            let slot = &mut slab[k.2];
+                            slot.state = State::TrailGroup;
+                            slot.aux = i64::from(g);
+                        }
+                        f.add(g, keys, s, pct);
+                    }
+                }
             }
         }
         while let Some(&(level_x, seq, at)) = self.plain.first() {
@@ -198,23 +339,35 @@ impl SideBook {
                 slot: at,
             });
         }
-        for (g, pct) in [(&mut self.amount, false), (&mut self.pct, true)] {
-            while let Some(&(t, seq, at)) = g.members.first() {
-                let level_x = g.low + trail_distance(g.low, s, pct, t);
-                if level_x > x {
+        for (fi, f) in self.families.iter_mut().enumerate() {
+            let pct = fi == 1;
+            while let Some(&(fx, g)) = f.fire.first() {
+                if fx > x {
                     break;
                 }
-                g.members.pop_first();
-                let slot = &mut slab[at];
-                slot.aux = g.low;
-                slot.level = s * level_x;
-                out.push(Crossed {
-                    source,
-                    dir,
-                    level_x,
-                    seq,
-                    slot: at,
-                });
+                f.fire.pop_first();
+                let low = f.groups[g as usize].low;
+                while let Some(&(t, seq, at)) = f.groups[g as usize].members.first() {
+                    let level_x = low + trail_distance(low, s, pct, t);
+                    if level_x > x {
+                        break;
+                    }
+                    f.groups[g as usize].members.pop_first();
+                    // Out of every index now: mark it solo with no entries, so a later
+                    // `remove` of this leg in the same update is a no-op.
+                    let slot = &mut slab[at];
+                    slot.state = State::TrailSolo;
+                    slot.aux = low;
+                    slot.level = s * level_x;
+                    out.push(Crossed {
+                        source,
+                        dir,
+                        level_x,
+                        seq,
+                        slot: at,
+                    });
+                }
+                f.settle(g, s, pct);
             }
         }
     }
