@@ -46,9 +46,7 @@ impl PartialOrd for Px {
 impl PartialEq for Px {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
-        // Identical representations are equal values (the usual case: same market scale);
-        // otherwise compare values (1.0 equals 1.00).
-        self.0.serialize() == other.0.serialize() || self.cmp(other) == Ordering::Equal
+        self.cmp(other) == Ordering::Equal
     }
 }
 

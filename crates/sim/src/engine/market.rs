@@ -73,10 +73,11 @@ pub(crate) struct Market {
     pub stops_fall: BTreeSet<(Decimal, u64)>,
     /// Open house quotes.
     pub house_orders: Vec<u64>,
-    /// The house ladder of the last full re-quote: (side, price) of each quote it placed.
-    /// A static market's `tick` tops up the levels whose quotes were filled away.
+    /// The house ladder of the last full re-quote: (side, price, id of the quote placed
+    /// there, 0 when none rests). A static market's `tick` tops up the levels whose quote is
+    /// no longer open (order ids are never reused, so "open" means "still that quote").
     #[serde(default)]
-    pub house_ladder: Vec<(super::types::Side, Decimal)>,
+    pub house_ladder: Vec<(super::types::Side, Decimal, u64)>,
     pub next_order_id: u64,
     pub next_trade_id: u64,
     pub update_id: u64,
@@ -107,11 +108,13 @@ pub(crate) struct Market {
 pub(crate) const KLINE_CAP: usize = 7 * 24 * 60;
 
 impl Market {
-    /// Records a trade on the tape, the klines and the last price.
+    /// Records a trade on the tape, the klines and the last price. `quote_qty` is
+    /// `price × qty` (the caller has it already).
     pub fn record_trade(
         &mut self,
         price: Decimal,
         qty: Decimal,
+        quote_qty: Decimal,
         buyer_is_maker: bool,
         now: u64,
     ) -> PublicTrade {
@@ -119,7 +122,7 @@ impl Market {
             id: self.next_trade_id,
             price,
             qty,
-            quote_qty: price * qty,
+            quote_qty,
             time: now,
             is_buyer_maker: buyer_is_maker,
         };

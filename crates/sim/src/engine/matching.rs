@@ -136,7 +136,8 @@ impl Engine {
                 level.queue.pop_front(); // tombstone of a cancelled order
                 continue;
             };
-            let mut q = maker.remaining_qty();
+            let maker_left = maker.remaining_qty();
+            let mut q = maker_left;
             if by_quote {
                 let left = taker.orig_quote_order_qty - taker.cummulative_quote_qty;
                 q = q.min(((left / price) / step).floor() * step);
@@ -146,7 +147,7 @@ impl Engine {
             if !positive(q) {
                 break;
             }
-            let maker_done = dcmp(q, maker.remaining_qty()).is_eq();
+            let maker_done = dcmp(q, maker_left).is_eq();
             level.qty -= q;
             let mut left = level.qty;
             if maker_done {
@@ -186,7 +187,7 @@ impl Engine {
         let (base, quote) = (self.markets[m].base, self.markets[m].quote);
         let quote_amt = price * q;
         let buyer_is_maker = maker.side == Side::Buy;
-        let public = self.markets[m].record_trade(price, q, buyer_is_maker, now);
+        let public = self.markets[m].record_trade(price, q, quote_amt, buyer_is_maker, now);
         let mut out = [None, None];
         for (i, o) in [&mut *maker, &mut *taker].into_iter().enumerate() {
             let is_maker = i == 0;
@@ -356,9 +357,9 @@ impl Engine {
     ) -> Order {
         let has_limit = o.order_type.has_limit_price();
         if has_limit && o.time_in_force == TimeInForce::Fok {
-            let (fillable, _) =
-                self.simulate_walk(m, o.side, Some(o.price), Some(o.remaining_qty()), None);
-            if fillable < o.remaining_qty() {
+            let want = o.remaining_qty();
+            let (fillable, _) = self.simulate_walk(m, o.side, Some(o.price), Some(want), None);
+            if fillable < want {
                 self.release(m, &mut o);
                 o.status = OrderStatus::Expired;
                 o.update_time = now;
@@ -391,14 +392,14 @@ impl Engine {
             self.close(m, &o);
             return o;
         }
-        if o.remaining_qty().is_zero() {
+        let remaining = o.remaining_qty();
+        if remaining.is_zero() {
             o.status = OrderStatus::Filled;
             self.release(m, &mut o); // a market BUY may keep a rounding remainder
             self.close(m, &o);
             return o;
         }
         if has_limit && o.time_in_force == TimeInForce::Gtc {
-            let remaining = o.remaining_qty();
             let mk = &mut self.markets[m];
             let total = mk.book.insert(o.side, o.price, o.order_id, remaining);
             mk.open.insert(o.order_id, o);

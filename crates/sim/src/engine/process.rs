@@ -8,7 +8,6 @@
 //! random size; quotes still open (partly filled or not) stay as they are, keeping their
 //! queue place. Re-placing all 40 quotes every tick cost ~12% of the matching bench.
 
-use super::book::Px;
 use super::config::PriceProcess;
 use super::engine::{Engine, HOUSE_ACCOUNT};
 use super::events::EngineEvent;
@@ -126,7 +125,7 @@ impl Engine {
         let buyer_is_maker = self.rng.gen_bool(0.5);
         let mk = &mut self.markets[m];
         if q > Decimal::ZERO {
-            mk.record_trade(price, q, buyer_is_maker, now);
+            mk.record_trade(price, q, price * q, buyer_is_maker, now);
         }
         mk.last_price = price;
         mk.reference_price = price;
@@ -145,32 +144,25 @@ impl Engine {
     /// them away) with fresh sizes, at the ladder's prices. Quotes still open, even partly
     /// filled, keep their size and their place in the queue, like a real market maker's.
     fn top_up_house(&mut self, m: usize, now: u64) {
-        let mk = &self.markets[m];
-        let mut quoted: Vec<(Side, Decimal)> = Vec::with_capacity(mk.house_orders.len());
-        for id in &mk.house_orders {
-            if let Some(o) = mk.open.get(id) {
-                quoted.push((o.side, o.price));
+        let (lo, hi) = (
+            self.config.house.min_level_notional,
+            self.config.house.max_level_notional,
+        );
+        for i in 0..self.markets[m].house_ladder.len() {
+            let mk = &self.markets[m];
+            let (side, price, id) = mk.house_ladder[i];
+            if mk.open.get(&id).is_some() {
+                continue;
             }
-        }
-        let missing: Vec<(Side, Decimal)> = mk
-            .house_ladder
-            .iter()
-            .filter(|(side, price)| {
-                !quoted
-                    .iter()
-                    .any(|(s, p)| s == side && Px(*p) == Px(*price))
-            })
-            .copied()
-            .collect();
-        let h = &self.config.house;
-        let (lo, hi) = (h.min_level_notional, h.max_level_notional);
-        for (side, price) in missing {
-            self.place_house_level(m, side, price, lo, hi, now);
+            let id = self
+                .place_house_level(m, side, price, lo, hi, now)
+                .unwrap_or(0);
+            self.markets[m].house_ladder[i].2 = id;
         }
     }
 
-    /// One house quote of a random notional in `[lo, hi]` at `price`; false when its size
-    /// falls outside the lot filter (nothing placed).
+    /// One house quote of a random notional in `[lo, hi]` at `price`: `Err` when its size
+    /// falls outside the lot filter (nothing placed), else the id of the quote if it rests.
     fn place_house_level(
         &mut self,
         m: usize,
@@ -179,16 +171,17 @@ impl Engine {
         lo: Decimal,
         hi: Decimal,
         now: u64,
-    ) -> bool {
+    ) -> Result<u64, ()> {
         let notional = self.random_notional(lo, hi);
         let qty = self.markets[m].floor_to_step(notional / price);
         let info = &self.markets[m].info;
         let qty = qty.min(info.max_qty);
         if qty >= info.min_qty {
-            self.place_house(m, side, price, qty, TimeInForce::Gtc, now);
-            true
+            Ok(self
+                .place_house(m, side, price, qty, TimeInForce::Gtc, now)
+                .unwrap_or(0))
         } else {
-            false
+            Err(())
         }
     }
 
@@ -225,8 +218,8 @@ impl Engine {
                     continue;
                 }
                 let (lo, hi) = (h.min_level_notional, h.max_level_notional);
-                if self.place_house_level(m, side, price, lo, hi, now) {
-                    self.markets[m].house_ladder.push((side, price));
+                if let Ok(id) = self.place_house_level(m, side, price, lo, hi, now) {
+                    self.markets[m].house_ladder.push((side, price, id));
                 }
             }
         }
@@ -251,7 +244,8 @@ impl Engine {
         mk.floor_to_step(notional / price).max(mk.info.min_qty)
     }
 
-    /// A house LIMIT order, bypassing filters; skipped when the house lacks funds.
+    /// A house LIMIT order, bypassing filters; skipped when the house lacks funds. Returns
+    /// its id when it rests in the book.
     fn place_house(
         &mut self,
         m: usize,
@@ -260,14 +254,14 @@ impl Engine {
         qty: Decimal,
         tif: TimeInForce,
         now: u64,
-    ) {
+    ) -> Option<u64> {
         let mk = &self.markets[m];
         let (asset, amount) = match side {
             Side::Buy => (mk.quote, price * qty),
             Side::Sell => (mk.base, qty),
         };
         if self.ledger.lock(HOUSE_ACCOUNT, asset, amount).is_err() {
-            return;
+            return None;
         }
         let mk = &mut self.markets[m];
         let order_id = mk.next_order_id;
@@ -294,7 +288,8 @@ impl Engine {
             locked: amount,
         };
         let mut fills = Vec::new();
-        self.execute(m, o, now, &mut fills);
+        let o = self.execute(m, o, now, &mut fills);
+        o.status.is_open().then_some(o.order_id)
     }
 }
 
