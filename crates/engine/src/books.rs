@@ -143,7 +143,9 @@ impl TriggerBooks {
         self.trading
     }
 
-    /// Number of live legs (OCO and bracket triggers have several; a percent-move alert two).
+    /// Number of legs held: armed, waiting follow-ups, and a fired bracket primary kept (in no
+    /// index) while its follow-ups live. OCO and bracket triggers have several legs; a
+    /// percent-move alert two.
     pub fn armed_legs(&self) -> usize {
         self.slab.live()
     }

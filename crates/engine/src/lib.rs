@@ -37,6 +37,15 @@
 //! ("missed while trading was disabled"): it never fires late. Its OCO sibling is cancelled and
 //! an OTO follow-up is never armed. Price and balance alerts keep firing.
 //!
+//! # Inside
+//! Prices are integer ticks and quantities integer steps (exact conversion; off-grid input is
+//! refused). Per market, price source and direction a side book holds a `BTreeSet` of
+//! 16-byte `(level, arming seq, slot)` keys; leg details live in a chunked slab (104 bytes a leg)
+//! and ids in a hash table of slot numbers. A 40-byte record per market and source holds the
+//! last price and the thresholds past which anything happens, so an update that crosses nothing
+//! touches no index. Trailing stops that share an extreme share a group that moves in O(1)
+//! (`side_book.rs`). Measured: `BENCHMARKS.md` in this crate.
+//!
 //! # Order of events
 //! Deterministic, documented in [`event`]: by source, direction, crossing price in the direction
 //! of travel, then arming sequence. The property test in `tests/model.rs` checks the books
