@@ -66,20 +66,20 @@ impl TriggerBooks {
             .ok_or(PriceError::UnknownMarket(market.index()))?;
         let h = &mut h[source.index()];
         h.price = ticks;
-        if ticks >= h.fire_at[UP]
-            || ticks < h.rekey_below[UP]
-            || -ticks >= h.fire_at[DOWN]
-            || -ticks < h.rekey_below[DOWN]
-        {
-            self.slow_path(market.index(), source.index(), out);
+        let up = ticks >= h.fire_at[UP] || ticks < h.rekey_below[UP];
+        let down = -ticks >= h.fire_at[DOWN] || -ticks < h.rekey_below[DOWN];
+        if up || down {
+            self.slow_path(market.index(), source.index(), [up, down], out);
         }
         Ok(())
     }
 
-    fn slow_path(&mut self, m: usize, src: usize, out: &mut Vec<Event>) {
+    /// `dirs`: which side books of `(m, src)` the price reached a threshold of; only those
+    /// are touched (the other's thresholds prove it has nothing to do).
+    fn slow_path(&mut self, m: usize, src: usize, dirs: [bool; 2], out: &mut Vec<Event>) {
         let mut crossed = std::mem::take(&mut self.scratch);
         crossed.clear();
-        self.evaluate(m, src, &mut crossed);
+        self.evaluate(m, src, dirs, &mut crossed);
         let mut follow_ups = Vec::new();
         loop {
             crossed.sort_unstable();
@@ -93,16 +93,19 @@ impl TriggerBooks {
             crossed.clear();
             for s in 0..3 {
                 if self.hot[m][s].price != NO_PRICE {
-                    self.evaluate(m, s, &mut crossed);
+                    self.evaluate(m, s, [true, true], &mut crossed);
                 }
             }
         }
         self.scratch = crossed;
     }
 
-    fn evaluate(&mut self, m: usize, src: usize, crossed: &mut Vec<Crossed>) {
+    fn evaluate(&mut self, m: usize, src: usize, dirs: [bool; 2], crossed: &mut Vec<Crossed>) {
         let price = self.hot[m][src].price;
         for dir in [UP, DOWN] {
+            if !dirs[dir] {
+                continue;
+            }
             let book = &mut self.sides[m][src][dir];
             book.evaluate(
                 sign(dir) * price,
