@@ -196,10 +196,14 @@ impl State {
                         let (a, id) = self.tracked.swap_remove(k % self.tracked.len());
                         let ev = &mut self.out.events;
                         ev.clear();
-                        match self
-                            .e
-                            .cancel_order_into(a, SYM, &OrderRef::Id(id), self.clock, ev)
-                        {
+                        match self.e.cancel_order_into(
+                            a,
+                            SYM,
+                            &OrderRef::Id(id),
+                            None,
+                            self.clock,
+                            ev,
+                        ) {
                             Ok(_) => events += ev.len(),
                             Err(_) => self.unknown_cancels += 1,
                         }

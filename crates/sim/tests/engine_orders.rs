@@ -75,7 +75,7 @@ fn limit_gtc_rests_locks_and_cancel_releases_exactly() {
     let q = e.order(a, S, &OrderRef::ClientId("my-1".into())).unwrap();
     assert_eq!(q.order_id, r.order.order_id);
     let (c, events) = e
-        .cancel_order(a, S, &OrderRef::ClientId("my-1".into()), 2_000)
+        .cancel_order(a, S, &OrderRef::ClientId("my-1".into()), None, 2_000)
         .unwrap();
     assert_eq!(c.status, OrderStatus::Canceled);
     assert_eq!(bal(&e, a, "USDT"), (dec!(100000), dec!(0)));
@@ -92,7 +92,7 @@ fn limit_gtc_rests_locks_and_cancel_releases_exactly() {
         OrderStatus::Canceled
     );
     assert_eq!(
-        e.cancel_order(a, S, &OrderRef::Id(c.order_id), 3_000)
+        e.cancel_order(a, S, &OrderRef::Id(c.order_id), None, 3_000)
             .unwrap_err()
             .binance_code(),
         -2011
@@ -565,7 +565,7 @@ fn every_reject_reason_has_binance_code_and_message() {
         (-2013, "Order does not exist.")
     );
     let r = e
-        .cancel_order(a, S, &OrderRef::ClientId("nope".into()), 1)
+        .cancel_order(a, S, &OrderRef::ClientId("nope".into()), None, 1)
         .unwrap_err();
     assert_eq!(
         (r.binance_code(), r.binance_msg().as_str()),

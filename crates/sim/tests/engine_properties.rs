@@ -167,7 +167,7 @@ fn apply(e: &mut Engine, accts: [AccountId; 2], op: &Op, now: u64) {
             if !open.is_empty() {
                 let o = open[pick % open.len()];
                 let (c, _) = e
-                    .cancel_order(accts[acct], SYM, &OrderRef::Id(o.order_id), now)
+                    .cancel_order(accts[acct], SYM, &OrderRef::Id(o.order_id), None, now)
                     .unwrap();
                 assert_eq!(c.status, OrderStatus::Canceled);
             }

@@ -53,10 +53,10 @@ fn into_forms_match_the_allocating_forms_and_append() {
     assert!(out.fills.len() >= 2, "the market and IOC orders traded");
 
     let which = OrderRef::ClientId("rest".into());
-    let (o1, ev1) = e1.cancel_order(a, S, &which, 2_000).unwrap();
+    let (o1, ev1) = e1.cancel_order(a, S, &which, None, 2_000).unwrap();
     let before = out.events.len();
     let o2 = e2
-        .cancel_order_into(a, S, &which, 2_000, &mut out.events)
+        .cancel_order_into(a, S, &which, None, 2_000, &mut out.events)
         .unwrap();
     assert_eq!(o1, o2);
     assert_eq!(o2.status, OrderStatus::Canceled);
@@ -90,7 +90,7 @@ fn rejections_append_nothing() {
         Err(RejectReason::InsufficientBalance)
     );
     assert_eq!(
-        e.cancel_order_into(a, S, &OrderRef::Id(999_999), 4, &mut out.events),
+        e.cancel_order_into(a, S, &OrderRef::Id(999_999), None, 4, &mut out.events),
         Err(RejectReason::UnknownOrderOnCancel)
     );
     assert_eq!(out, kept);
@@ -103,4 +103,44 @@ fn rejections_append_nothing() {
         .iter()
         .all(|ev| !matches!(ev, EngineEvent::ExecutionReport(x) if x.order.orig_qty == dec!(100))));
     e.check_invariants().unwrap();
+}
+
+#[test]
+fn cancel_carries_its_own_client_id() {
+    let (mut e, a) = engine();
+    let rest = NewOrder::limit(S, Side::Buy, dec!(0.1), dec!(49000)).client_id("mine");
+    e.place_order(a, &rest, 1).unwrap();
+    // A malformed cancel id is refused and cancels nothing.
+    let which = OrderRef::ClientId("mine".into());
+    assert_eq!(
+        e.cancel_order(a, S, &which, Some("bad id"), 2).unwrap_err(),
+        RejectReason::IllegalChars("newClientOrderId", "^[\\.A-Z\\:/a-z0-9_-]{1,36}$")
+    );
+    assert_eq!(e.open_orders(a, Some(S)).unwrap().len(), 1);
+    let (o, events) = e.cancel_order(a, S, &which, Some("cxl-1"), 3).unwrap();
+    assert_eq!(o.client_order_id.as_str(), "mine", "the order keeps its id");
+    let reports: Vec<_> = events
+        .iter()
+        .filter_map(|ev| match ev {
+            EngineEvent::ExecutionReport(r) => Some(*r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reports.len(), 1);
+    let r = reports[0];
+    assert_eq!(r.execution_type, ExecutionType::Canceled);
+    assert_eq!(
+        r.detail,
+        ExecutionDetail::Cancel(ShortStr::new("cxl-1").unwrap())
+    );
+    assert_eq!(
+        (
+            r.client_order_id().as_str(),
+            r.orig_client_order_id().as_str()
+        ),
+        ("cxl-1", "mine")
+    );
+    assert_eq!(r.last_fill(), None);
+    // The order's own id is free again; it is found in history under its own id.
+    assert_eq!(e.order(a, S, &which).unwrap().status, OrderStatus::Canceled);
 }

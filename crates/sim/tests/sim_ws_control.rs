@@ -192,8 +192,63 @@ async fn user_data_stream_reports_executions_and_balances() {
         (er["c"].as_str(), er["S"].as_str(), er["s"].as_str()),
         (Some("uds-1"), Some("BUY"), Some("BTCUSDT"))
     );
+    assert_eq!(er["C"], "", "no original client id outside cancels");
     let pos = next_json(&mut w, |v| v["e"] == "outboundAccountPosition").await;
     assert!(pos["B"].as_array().unwrap().iter().any(|b| b["a"] == "BTC"));
+
+    // A cancel with its own newClientOrderId: "c" is the cancel's id, "C" the order's,
+    // and the REST answer says the same (Binance's shape).
+    let rest = c
+        .signed(
+            "POST",
+            "/api/v3/order",
+            "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=40000&newClientOrderId=uds-2",
+        )
+        .await;
+    assert_eq!(rest.status, 200);
+    let cancel = c
+        .signed(
+            "DELETE",
+            "/api/v3/order",
+            "symbol=BTCUSDT&origClientOrderId=uds-2&newClientOrderId=cxl-2",
+        )
+        .await;
+    assert_eq!(cancel.status, 200);
+    assert_eq!(
+        (
+            cancel.json["clientOrderId"].as_str(),
+            cancel.json["origClientOrderId"].as_str()
+        ),
+        (Some("cxl-2"), Some("uds-2"))
+    );
+    let er = next_json(&mut w, |v| {
+        v["e"] == "executionReport" && v["x"] == "CANCELED"
+    })
+    .await;
+    assert_eq!(
+        (er["c"].as_str(), er["C"].as_str(), er["X"].as_str()),
+        (Some("cxl-2"), Some("uds-2"), Some("CANCELED"))
+    );
+    // Without one, the sim generates the cancel's id: the stream and the answer agree.
+    c.signed(
+        "POST",
+        "/api/v3/order",
+        "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01&price=40000&newClientOrderId=uds-3",
+    )
+    .await;
+    let cancel = c
+        .signed(
+            "DELETE",
+            "/api/v3/order",
+            "symbol=BTCUSDT&origClientOrderId=uds-3",
+        )
+        .await;
+    let er = next_json(&mut w, |v| {
+        v["e"] == "executionReport" && v["x"] == "CANCELED"
+    })
+    .await;
+    assert_eq!(er["c"], cancel.json["clientOrderId"]);
+    assert_eq!(er["C"], "uds-3");
     let put = c
         .http
         .put(format!("{}/api/v3/userDataStream?listenKey={key}", c.base))

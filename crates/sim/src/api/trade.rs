@@ -189,7 +189,9 @@ pub async fn cancel_order(State(st): State<AppState>, req: Req) -> Result<Json<V
     let now = st.now_ms();
     let o = {
         let mut eng = lock(&st.engine);
-        let (o, events) = eng.cancel_order(acct.account, symbol, &which, now)?;
+        // The cancel's own client id (given or generated) goes to the executionReport too,
+        // so the stream's "c" matches this response's clientOrderId, like Binance.
+        let (o, events) = eng.cancel_order(acct.account, symbol, &which, Some(&cancel_id), now)?;
         st.publish(events);
         o
     };

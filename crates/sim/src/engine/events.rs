@@ -94,10 +94,52 @@ pub struct ExecutionReportEvent {
     pub order: Order,
     /// What happened.
     pub execution_type: ExecutionType,
-    /// The fill for `Trade` executions.
-    pub last_fill: Option<Fill>,
+    /// The fill of a `Trade` execution, or the client id of the cancel request.
+    pub detail: ExecutionDetail,
     /// Time (ms).
     pub transaction_time: u64,
+}
+
+/// What an execution report carries beyond the order. One field for both (a cancel never
+/// fills) keeps the event as small as the fill alone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub enum ExecutionDetail {
+    /// Nothing more (NEW, EXPIRED, a cancel without its own client id).
+    #[default]
+    None,
+    /// The fill of a `Trade` execution.
+    Fill(Fill),
+    /// A cancel request's own `newClientOrderId`: Binance reports it in `c` and the
+    /// order's client id in `C`.
+    Cancel(ShortStr),
+}
+
+impl ExecutionReportEvent {
+    /// The fill of a `Trade` execution.
+    pub fn last_fill(&self) -> Option<Fill> {
+        match self.detail {
+            ExecutionDetail::Fill(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// Binance's `c`: the cancel request's client id for a cancel that had one, else the
+    /// order's client id.
+    pub fn client_order_id(&self) -> ShortStr {
+        match self.detail {
+            ExecutionDetail::Cancel(id) => id,
+            _ => self.order.client_order_id,
+        }
+    }
+
+    /// Binance's `C`: the order's client id when the report is for a cancel that had its
+    /// own client id, else empty.
+    pub fn orig_client_order_id(&self) -> ShortStr {
+        match self.detail {
+            ExecutionDetail::Cancel(_) => self.order.client_order_id,
+            _ => ShortStr::empty(),
+        }
+    }
 }
 
 /// An `outboundAccountPosition`: the balances that changed.

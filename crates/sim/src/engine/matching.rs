@@ -6,8 +6,9 @@
 
 use super::book::{dcmp, positive};
 use super::engine::{Engine, FEE_ACCOUNT, HOUSE_ACCOUNT};
-use super::events::{EngineEvent, ExecutionReportEvent};
+use super::events::{EngineEvent, ExecutionDetail, ExecutionReportEvent};
 use super::order::{AccountTrade, Fill, Order};
+use super::text::ShortStr;
 use super::types::{ExecutionType, OrderStatus, OrderType, Side, TimeInForce};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::cmp::Ordering::{Greater, Less};
@@ -31,6 +32,20 @@ impl Engine {
         last_fill: Option<Fill>,
         now: u64,
     ) {
+        let detail = match last_fill {
+            Some(f) => ExecutionDetail::Fill(f),
+            None => ExecutionDetail::None,
+        };
+        self.report_detail(o, execution_type, detail, now);
+    }
+
+    fn report_detail(
+        &mut self,
+        o: &Order,
+        execution_type: ExecutionType,
+        detail: ExecutionDetail,
+        now: u64,
+    ) {
         if o.account == HOUSE_ACCOUNT {
             return;
         }
@@ -39,7 +54,7 @@ impl Engine {
                 account: o.account,
                 order: *o,
                 execution_type,
-                last_fill,
+                detail,
                 transaction_time: now,
             }));
     }
@@ -419,12 +434,13 @@ impl Engine {
     }
 
     /// Removes an open order (resting or pending stop) with the given final status and
-    /// releases its funds.
+    /// releases its funds. `cancel_id` is the cancel request's own client id, if any.
     pub(crate) fn remove_open(
         &mut self,
         m: usize,
         id: u64,
         status: OrderStatus,
+        cancel_id: Option<ShortStr>,
         now: u64,
     ) -> Option<Order> {
         let mut o = self.markets[m].open.remove(&id)?;
@@ -444,7 +460,11 @@ impl Engine {
             OrderStatus::Canceled => ExecutionType::Canceled,
             _ => ExecutionType::Expired,
         };
-        self.report(&o, exec, None, now);
+        let detail = match cancel_id {
+            Some(c) => ExecutionDetail::Cancel(c),
+            None => ExecutionDetail::None,
+        };
+        self.report_detail(&o, exec, detail, now);
         self.close(m, &o);
         Some(o)
     }

@@ -44,7 +44,7 @@ pub use config::{EngineConfig, FeeConfig, HouseConfig, MarketConfig, PriceProces
 pub use engine::{Engine, FEE_ACCOUNT, HOUSE_ACCOUNT};
 pub use events::{
     AccountPositionEvent, Balances, BookTickerEvent, DepthUpdateEvent, EngineEvent,
-    ExecutionReportEvent, Levels, TradeEvent,
+    ExecutionDetail, ExecutionReportEvent, Levels, TradeEvent,
 };
 pub use marketdata::{BookTicker, DepthSnapshot, Kline, PublicTrade, SymbolInfo, Ticker24h};
 pub use order::{AccountTrade, Fill, NewOrder, Order, OrderRef, OrderResult, Output};

@@ -136,7 +136,7 @@ impl Engine {
     fn cancel_house(&mut self, m: usize, now: u64) {
         let ids = std::mem::take(&mut self.markets[m].house_orders);
         for id in ids {
-            self.remove_open(m, id, OrderStatus::Canceled, now);
+            self.remove_open(m, id, OrderStatus::Canceled, None, now);
         }
     }
 

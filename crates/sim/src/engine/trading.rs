@@ -127,16 +127,26 @@ impl Engine {
     }
 
     /// Cancels one open order (`DELETE /api/v3/order`). Unknown, closed or someone else's
-    /// orders give -2011.
+    /// orders give -2011. `cancel_client_id` is the cancel request's own `newClientOrderId`:
+    /// when given, the CANCELED executionReport carries it (Binance's `c`, with the order's
+    /// client id in `C`); a malformed one is -1100 and cancels nothing.
     pub fn cancel_order(
         &mut self,
         account: AccountId,
         symbol: &str,
         which: &OrderRef,
+        cancel_client_id: Option<&str>,
         now_ms: u64,
     ) -> Result<(Order, Vec<EngineEvent>), RejectReason> {
         let mut events = Vec::new();
-        let o = self.cancel_order_into(account, symbol, which, now_ms, &mut events)?;
+        let o = self.cancel_order_into(
+            account,
+            symbol,
+            which,
+            cancel_client_id,
+            now_ms,
+            &mut events,
+        )?;
         Ok((o, events))
     }
 
@@ -147,16 +157,24 @@ impl Engine {
         account: AccountId,
         symbol: &str,
         which: &OrderRef,
+        cancel_client_id: Option<&str>,
         now_ms: u64,
         events: &mut Vec<EngineEvent>,
     ) -> Result<Order, RejectReason> {
         let m = self.market_index(symbol)?;
+        let cancel_id = match cancel_client_id {
+            None => None,
+            Some(s) => Some(
+                super::validate::parse_client_id(s)
+                    .ok_or_else(super::validate::illegal_client_id)?,
+            ),
+        };
         let id = self
             .find_open(account, m, which)
             .ok_or(RejectReason::UnknownOrderOnCancel)?;
         self.with_sink(events, |e| {
             e.begin(m);
-            let Some(o) = e.remove_open(m, id, OrderStatus::Canceled, now_ms) else {
+            let Some(o) = e.remove_open(m, id, OrderStatus::Canceled, cancel_id, now_ms) else {
                 e.abort();
                 return Err(RejectReason::UnknownOrderOnCancel);
             };
@@ -187,7 +205,7 @@ impl Engine {
         self.begin(m);
         let orders = ids
             .into_iter()
-            .filter_map(|id| self.remove_open(m, id, OrderStatus::Canceled, now_ms))
+            .filter_map(|id| self.remove_open(m, id, OrderStatus::Canceled, None, now_ms))
             .collect();
         Ok((orders, self.finish(now_ms)))
     }

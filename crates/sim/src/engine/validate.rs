@@ -25,6 +25,16 @@ pub(crate) struct Checked {
 
 const CLIENT_ID_RANGE: &str = "^[\\.A-Z\\:/a-z0-9_-]{1,36}$";
 
+/// A client order id in Binance's charset and length, as stored.
+pub(crate) fn parse_client_id(s: &str) -> Option<ShortStr> {
+    client_id_ok(s).then(|| ShortStr::new(s)).flatten()
+}
+
+/// The rejection of a malformed client order id.
+pub(crate) fn illegal_client_id() -> RejectReason {
+    RejectReason::IllegalChars("newClientOrderId", CLIENT_ID_RANGE)
+}
+
 fn client_id_ok(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 36
@@ -177,13 +187,7 @@ impl Engine {
         }
         let client_id = match &req.new_client_order_id {
             None => None,
-            Some(s) if client_id_ok(s) => ShortStr::new(s),
-            Some(_) => {
-                return Err(RejectReason::IllegalChars(
-                    "newClientOrderId",
-                    CLIENT_ID_RANGE,
-                ))
-            }
+            Some(s) => Some(parse_client_id(s).ok_or_else(illegal_client_id)?),
         };
 
         // One scale for every price of a market keeps book-key comparisons on Decimal's fast

@@ -157,13 +157,13 @@ fn kline_event(symbol: &str, iv: KlineInterval, k: &Kline, now_ms: u64) -> Value
 fn execution_report(r: &crate::engine::ExecutionReportEvent, now_ms: u64) -> Value {
     let o = &r.order;
     let f = r
-        .last_fill
+        .last_fill()
         .filter(|_| r.execution_type == ExecutionType::Trade);
     json!({
-        "e": "executionReport", "E": now_ms, "s": o.symbol.as_str(), "c": o.client_order_id.as_str(),
+        "e": "executionReport", "E": now_ms, "s": o.symbol.as_str(), "c": r.client_order_id().as_str(),
         "S": o.side.as_str(), "o": o.order_type.as_str(), "f": o.time_in_force.as_str(),
         "q": d8(o.orig_qty), "p": d8(o.price), "P": d8(o.stop_price), "F": d8(rust_decimal::Decimal::ZERO),
-        "g": -1, "C": "", "x": r.execution_type.as_str(), "X": o.status.as_str(), "r": "NONE",
+        "g": -1, "C": r.orig_client_order_id().as_str(), "x": r.execution_type.as_str(), "X": o.status.as_str(), "r": "NONE",
         "i": o.order_id,
         "l": d8(f.map(|f| f.qty).unwrap_or_default()),
         "z": d8(o.executed_qty),
