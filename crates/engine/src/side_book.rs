@@ -23,7 +23,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::slab::{Slab, Slot, State};
+use crate::slab::{Slab, Slot, State, NIL};
 
 /// `(level_x or sort key, arming seq, slot)`: 16 bytes, unique by `slot`.
 pub(crate) type Key = (i64, u32, u32);
@@ -47,15 +47,34 @@ pub(crate) struct Group {
 }
 
 /// The groups of one trail type (amount or percent) in one side book.
-#[derive(Debug, Default)]
+///
+/// The group with the highest `low` (the one the next new extreme moves first) is the *front*:
+/// kept out of `by_low` and `fire`, so the common update, "the price made a new extreme and
+/// only the front group follows", changes one number and touches no tree.
+#[derive(Debug)]
 pub(crate) struct Family {
     /// Group slab; a slot's `aux` holds its group's number. Empty groups are reused.
     pub groups: Vec<Group>,
     free: Vec<u32>,
-    /// `low` -> group: at most one group per `low`.
+    /// The front group, or [`NIL`]. When set, its `low` is above every key of `by_low`.
+    front: u32,
+    /// `low` -> group, for the groups other than the front: at most one group per `low`.
     pub by_low: BTreeMap<i64, u32>,
-    /// `(fire level x, group)`: each group's first member's level.
+    /// `(fire level x, group)` for the groups other than the front: each group's first
+    /// member's level.
     pub fire: BTreeSet<(i64, u32)>,
+}
+
+impl Default for Family {
+    fn default() -> Self {
+        Self {
+            groups: Vec::new(),
+            free: Vec::new(),
+            front: NIL,
+            by_low: BTreeMap::new(),
+            fire: BTreeSet::new(),
+        }
+    }
 }
 
 impl Family {
@@ -67,7 +86,47 @@ impl Family {
             .map(|k| group.low + trail_distance(group.low, s, pct, k.0))
     }
 
-    fn new_group(&mut self, low: i64) -> u32 {
+    /// The highest `low` of any group.
+    pub(crate) fn max_low(&self) -> Option<i64> {
+        if self.front != NIL {
+            return Some(self.groups[self.front as usize].low);
+        }
+        self.by_low.last_key_value().map(|(&low, _)| low)
+    }
+
+    /// The lowest fire level of any group.
+    pub(crate) fn min_fire(&self, s: i64, pct: bool) -> Option<i64> {
+        let tree = self.fire.first().map(|&(fx, _)| fx);
+        let front = if self.front != NIL {
+            self.fire_x(self.front, s, pct)
+        } else {
+            None
+        };
+        match (tree, front) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The group at exactly `low`, if any.
+    pub(crate) fn group_at(&self, low: i64) -> Option<u32> {
+        if self.front != NIL && self.groups[self.front as usize].low == low {
+            return Some(self.front);
+        }
+        self.by_low.get(&low).copied()
+    }
+
+    /// A new group at `low`, which must be above every existing group's `low`: it becomes the
+    /// front, and the old front goes into the trees.
+    fn new_front(&mut self, low: i64, s: i64, pct: bool) -> u32 {
+        let old = self.front;
+        if old != NIL {
+            let old_low = self.groups[old as usize].low;
+            self.by_low.insert(old_low, old);
+            if let Some(fx) = self.fire_x(old, s, pct) {
+                self.fire.insert((fx, old));
+            }
+        }
         let g = match self.free.pop() {
             Some(g) => g,
             None => {
@@ -76,12 +135,16 @@ impl Family {
             }
         };
         self.groups[g as usize].low = low;
-        self.by_low.insert(low, g);
+        self.front = g;
         g
     }
 
     /// Adds members to group `g`, keeping its fire entry right.
     fn add(&mut self, g: u32, keys: impl IntoIterator<Item = Key>, s: i64, pct: bool) {
+        if g == self.front {
+            self.groups[g as usize].members.extend(keys);
+            return;
+        }
         if let Some(fx) = self.fire_x(g, s, pct) {
             self.fire.remove(&(fx, g));
         }
@@ -99,15 +162,26 @@ impl Family {
         if !group.members.contains(key) {
             return;
         }
-        if let Some(fx) = self.fire_x(g, s, pct) {
-            self.fire.remove(&(fx, g));
+        if g != self.front {
+            if let Some(fx) = self.fire_x(g, s, pct) {
+                self.fire.remove(&(fx, g));
+            }
         }
         self.groups[g as usize].members.remove(key);
         self.settle(g, s, pct);
     }
 
-    /// After members left group `g`: re-enter its fire level, or free it if empty.
+    /// After members left group `g` (whose fire entry, if not the front, was taken out):
+    /// re-enter its fire level, or free it if empty.
     fn settle(&mut self, g: u32, s: i64, pct: bool) {
+        let empty = self.groups[g as usize].members.is_empty();
+        if g == self.front {
+            if empty {
+                self.front = NIL;
+                self.free.push(g);
+            }
+            return;
+        }
         match self.fire_x(g, s, pct) {
             Some(fx) => {
                 self.fire.insert((fx, g));
@@ -120,14 +194,19 @@ impl Family {
         }
     }
 
-    /// New extreme `x`: every group with `low > x` (and the group at `x`, if any) becomes one
-    /// group at `x`. Returns that group, if any group moved.
+    /// New extreme `x`: every group with `low >= x` becomes one group at `x`, the new front.
+    /// Returns it, if any group moved.
     fn absorb(&mut self, x: i64, s: i64, pct: bool, slab: &mut Slab) -> Option<u32> {
-        let moved: Vec<u32> = self.by_low.range(x..).map(|(_, &g)| g).collect();
+        let mut moved: Vec<u32> = Vec::new();
+        if self.front != NIL && self.groups[self.front as usize].low >= x {
+            moved.push(self.front);
+        }
+        let tree_start = moved.len();
+        moved.extend(self.by_low.range(x..).map(|(_, &g)| g));
         if moved.is_empty() {
             return None;
         }
-        for &g in &moved {
+        for &g in &moved[tree_start..] {
             if let Some(fx) = self.fire_x(g, s, pct) {
                 self.fire.remove(&(fx, g));
             }
@@ -150,11 +229,57 @@ impl Family {
             self.free.push(g);
         }
         self.groups[target as usize].low = x;
-        self.by_low.insert(x, target);
-        if let Some(fx) = self.fire_x(target, s, pct) {
-            self.fire.insert((fx, target));
-        }
+        // Every group at or above `x` is now `target`, so it has the highest `low`.
+        self.front = target;
         Some(target)
+    }
+
+    /// Pops every member of every group whose level `x` has reached, into `out`.
+    fn pop_crossed(
+        &mut self,
+        x: i64,
+        s: i64,
+        pct: bool,
+        slab: &mut Slab,
+        (source, dir): (u8, u8),
+        out: &mut Vec<Crossed>,
+    ) {
+        let mut pop_group = |f: &mut Family, g: u32| {
+            let low = f.groups[g as usize].low;
+            while let Some(&(t, seq, at)) = f.groups[g as usize].members.first() {
+                let level_x = low + trail_distance(low, s, pct, t);
+                if level_x > x {
+                    break;
+                }
+                f.groups[g as usize].members.pop_first();
+                // Out of every index now: mark it solo with no entries, so a later
+                // `remove` of this leg in the same update is a no-op.
+                let slot = &mut slab[at];
+                slot.state = State::TrailSolo;
+                slot.aux = low;
+                slot.level = s * level_x;
+                out.push(Crossed {
+                    source,
+                    dir,
+                    level_x,
+                    seq,
+                    slot: at,
+                });
+            }
+        };
+        if self.front != NIL && self.fire_x(self.front, s, pct).is_some_and(|fx| fx <= x) {
+            let g = self.front;
+            pop_group(self, g);
+            self.settle(g, s, pct);
+        }
+        while let Some(&(fx, g)) = self.fire.first() {
+            if fx > x {
+                break;
+            }
+            self.fire.pop_first();
+            pop_group(self, g);
+            self.settle(g, s, pct);
+        }
     }
 }
 
@@ -196,11 +321,11 @@ impl SideBook {
     pub(crate) fn fronts(&self) -> (i64, i64) {
         let mut fire_at = self.plain.first().map_or(i64::MAX, |k| k.0);
         let mut rekey_below = self.by_low.first().map_or(i64::MIN, |k| -k.0);
-        for f in &self.families {
-            if let Some(&(fx, _)) = f.fire.first() {
+        for (fi, f) in self.families.iter().enumerate() {
+            if let Some(fx) = f.min_fire(self.s, fi == 1) {
                 fire_at = fire_at.min(fx);
             }
-            if let Some((&low, _)) = f.by_low.last_key_value() {
+            if let Some(low) = f.max_low() {
                 rekey_below = rekey_below.max(low);
             }
         }
@@ -218,7 +343,7 @@ impl SideBook {
         let level_x = low + trail_distance(low, self.s, slot.pct, slot.trail);
         slot.level = self.s * level_x;
         let f = &mut self.families[usize::from(slot.pct)];
-        if let Some(&g) = f.by_low.get(&low) {
+        if let Some(g) = f.group_at(low) {
             slot.state = State::TrailGroup;
             slot.aux = i64::from(g);
             f.add(g, [(slot.trail, slot.seq, at)], self.s, slot.pct);
@@ -280,7 +405,7 @@ impl SideBook {
         // a new one at `x`; a lone moved stop with no group to join stays solo).
         let mut targets: [Option<u32>; 2] = [None, None];
         for (fi, f) in self.families.iter_mut().enumerate() {
-            if f.by_low.last_key_value().is_some_and(|(&low, _)| low > x) {
+            if f.max_low().is_some_and(|low| low > x) {
                 targets[fi] = f.absorb(x, s, fi == 1, slab);
             }
         }
@@ -298,7 +423,7 @@ impl SideBook {
             for (fi, keys) in moved.into_iter().enumerate() {
                 let pct = fi == 1;
                 let f = &mut self.families[fi];
-                let target = targets[fi].or_else(|| f.by_low.get(&x).copied());
+                let target = targets[fi].or_else(|| f.group_at(x));
                 match (target, keys.len()) {
                     (_, 0) => {}
                     (None, 1) => {
@@ -311,7 +436,9 @@ impl SideBook {
                         self.by_low.insert((-x, seq, at));
                     }
                     (target, _) => {
-                        let g = target.unwrap_or_else(|| f.new_group(x));
+                        // No group at `x`, and none above it (else it would have moved to
+                        // `x`): a new group here has the highest `low`.
+                        let g = target.unwrap_or_else(|| f.new_front(x, s, pct));
                         for k in &keys {
                             let slot = &mut slab[k.2];
                             slot.state = State::TrailGroup;
@@ -340,35 +467,7 @@ impl SideBook {
             });
         }
         for (fi, f) in self.families.iter_mut().enumerate() {
-            let pct = fi == 1;
-            while let Some(&(fx, g)) = f.fire.first() {
-                if fx > x {
-                    break;
-                }
-                f.fire.pop_first();
-                let low = f.groups[g as usize].low;
-                while let Some(&(t, seq, at)) = f.groups[g as usize].members.first() {
-                    let level_x = low + trail_distance(low, s, pct, t);
-                    if level_x > x {
-                        break;
-                    }
-                    f.groups[g as usize].members.pop_first();
-                    // Out of every index now: mark it solo with no entries, so a later
-                    // `remove` of this leg in the same update is a no-op.
-                    let slot = &mut slab[at];
-                    slot.state = State::TrailSolo;
-                    slot.aux = low;
-                    slot.level = s * level_x;
-                    out.push(Crossed {
-                        source,
-                        dir,
-                        level_x,
-                        seq,
-                        slot: at,
-                    });
-                }
-                f.settle(g, s, pct);
-            }
+            f.pop_crossed(x, s, fi == 1, slab, (source, dir), out);
         }
     }
 }
