@@ -184,6 +184,9 @@ async fn run(
 async fn tick_loop(st: AppState, tick_ms: u64, mut stop: watch::Receiver<bool>) {
     let mut iv = tokio::time::interval(Duration::from_millis(tick_ms.max(1)));
     iv.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Candles close on time (kline streams' "x": true) whatever the price-process period.
+    let mut candles = tokio::time::interval(Duration::from_millis(KLINE_CLOSE_MS));
+    candles.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tokio::select! {
             _ = iv.tick() => {
@@ -192,10 +195,19 @@ async fn tick_loop(st: AppState, tick_ms: u64, mut stop: watch::Receiver<bool>) 
                 let events = eng.tick(now);
                 st.publish(events);
             }
+            _ = candles.tick() => {
+                let now = st.now_ms();
+                let mut eng = lock(&st.engine);
+                let events = eng.close_klines(now);
+                st.publish(events);
+            }
             _ = stop.changed() => return,
         }
     }
 }
+
+/// How often the sim looks for candles that ended (so a close is pushed within this).
+const KLINE_CLOSE_MS: u64 = 250;
 
 async fn snapshot_loop(st: AppState, secs: u64, mut stop: watch::Receiver<bool>) {
     let Some(path) = st.snapshot.clone() else {

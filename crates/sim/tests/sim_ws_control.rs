@@ -367,6 +367,30 @@ async fn faults_inject_errors_skew_and_drops() {
 }
 
 #[tokio::test]
+async fn kline_stream_closes_candles_on_time() {
+    let sim = start("").await;
+    let mut w = ws(&format!("{}/ws/btcusdt@kline_1m", sim.ws_url())).await;
+    let r = control(
+        &sim,
+        "/sim/v1/trade",
+        json!({"symbol": "BTCUSDT", "price": "49000"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let open = next_json(&mut w, |v| v["e"] == "kline").await;
+    assert_eq!(open["k"]["x"], false, "the candle of a fresh trade is open");
+    let t = open["k"]["t"].as_u64().unwrap();
+    // Two minutes later on the sim's clock, with no trade needed, the candle closes.
+    control(&sim, "/sim/v1/faults", json!({"clock_skew_ms": 120000})).await;
+    let closed = next_json(&mut w, |v| v["e"] == "kline" && v["k"]["x"] == true).await;
+    assert_eq!(closed["k"]["t"].as_u64(), Some(t));
+    assert_eq!(closed["k"]["T"].as_u64(), Some(t + 59_999));
+    assert_eq!(closed["k"]["i"], "1m");
+    assert_eq!(closed["s"], "BTCUSDT");
+    assert!(closed["k"]["n"].as_u64().unwrap() >= 1);
+}
+
+#[tokio::test]
 async fn control_token_is_required_when_configured() {
     let sim = start("[control]\ntoken = \"tok-123\"").await;
     let url = format!("{}/sim/v1/health", sim.base_url());

@@ -30,6 +30,20 @@ pub enum EngineEvent {
     ExecutionReport(ExecutionReportEvent),
     /// Balances of `account` changed (`outboundAccountPosition`).
     AccountPosition(AccountPositionEvent),
+    /// A candle's interval ended (`<symbol>@kline_<interval>` with `"x": true`); from
+    /// [`Engine::close_klines`](super::Engine::close_klines).
+    KlineClosed(KlineClosedEvent),
+}
+
+/// A candle whose interval has ended, with its final values.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KlineClosedEvent {
+    /// Symbol.
+    pub symbol: ShortStr,
+    /// Interval of the candle.
+    pub interval: super::types::KlineInterval,
+    /// The candle.
+    pub kline: super::marketdata::Kline,
 }
 
 /// A public trade.

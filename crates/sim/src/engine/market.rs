@@ -90,6 +90,10 @@ pub(crate) struct Market {
     pub klines: VecDeque<Kline>,
     /// Replay cursor (index of the next tape row).
     pub replay_pos: usize,
+    /// Per interval (in `KlineInterval::ALL` order): close time of the latest candle
+    /// `close_klines` reported, 0 before the first report.
+    #[serde(default)]
+    pub klines_closed: [u64; 12],
     /// Levels changed during the current operation (price), per side; drained into a
     /// DepthUpdate at the end of the operation.
     #[serde(skip)]

@@ -6,7 +6,8 @@
 //! out of every mutation. The hot operations also come in an allocation-free form that
 //! appends to buffers the caller keeps and reuses: [`Engine::place_order_into`] (an
 //! [`Output`]: events and fills), [`Engine::cancel_order_into`] and [`Engine::tick_into`]
-//! (a `Vec<EngineEvent>`). Account ids are dense: [`HOUSE_ACCOUNT`] (0) is the market maker,
+//! (a `Vec<EngineEvent>`). [`Engine::close_klines`] reports candles as their interval ends
+//! (for `"x": true` kline updates); call it on a timer. Account ids are dense: [`HOUSE_ACCOUNT`] (0) is the market maker,
 //! [`FEE_ACCOUNT`] (1) collects commissions, ordinary accounts come from
 //! [`Engine::add_account`]. The whole `Engine` is `Serialize + Deserialize` for snapshots.
 //!
@@ -18,6 +19,7 @@
 
 mod accounts;
 mod book;
+mod candles;
 pub mod config;
 #[allow(clippy::module_inception)]
 mod engine;
@@ -44,7 +46,7 @@ pub use config::{EngineConfig, FeeConfig, HouseConfig, MarketConfig, PriceProces
 pub use engine::{Engine, FEE_ACCOUNT, HOUSE_ACCOUNT};
 pub use events::{
     AccountPositionEvent, Balances, BookTickerEvent, DepthUpdateEvent, EngineEvent,
-    ExecutionDetail, ExecutionReportEvent, Levels, TradeEvent,
+    ExecutionDetail, ExecutionReportEvent, KlineClosedEvent, Levels, TradeEvent,
 };
 pub use marketdata::{BookTicker, DepthSnapshot, Kline, PublicTrade, SymbolInfo, Ticker24h};
 pub use order::{AccountTrade, Fill, NewOrder, Order, OrderRef, OrderResult, Output};

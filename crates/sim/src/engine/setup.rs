@@ -121,6 +121,7 @@ pub(crate) fn build(config: EngineConfig) -> Result<Engine, ConfigError> {
             tape_cap: config.recent_trades_cap,
             klines: VecDeque::new(),
             replay_pos: 0,
+            klines_closed: [0; 12],
             changed_bids: Default::default(),
             changed_asks: Default::default(),
             pending_trades: Vec::new(),

@@ -124,7 +124,18 @@ pub fn render(
         }
         (Kind::Kline(iv), EngineEvent::Trade(t)) if t.symbol.as_str() == stream.symbol => {
             let k = kline()?;
-            Some(kline_event(&stream.symbol, *iv, &k, now_ms))
+            Some(kline_event(
+                &stream.symbol,
+                *iv,
+                &k,
+                now_ms,
+                now_ms > k.close_time,
+            ))
+        }
+        (Kind::Kline(iv), EngineEvent::KlineClosed(c))
+            if c.interval == *iv && c.symbol.as_str() == stream.symbol =>
+        {
+            Some(kline_event(&stream.symbol, *iv, &c.kline, now_ms, true))
         }
         (Kind::User(a), EngineEvent::ExecutionReport(r)) if r.account == *a => {
             Some(execution_report(r, now_ms))
@@ -142,13 +153,13 @@ pub fn partial_depth(d: &DepthSnapshot) -> Value {
     json!({"lastUpdateId": d.last_update_id, "bids": levels(&d.bids), "asks": levels(&d.asks)})
 }
 
-fn kline_event(symbol: &str, iv: KlineInterval, k: &Kline, now_ms: u64) -> Value {
+fn kline_event(symbol: &str, iv: KlineInterval, k: &Kline, now_ms: u64, closed: bool) -> Value {
     json!({
         "e": "kline", "E": now_ms, "s": symbol,
         "k": {
             "t": k.open_time, "T": k.close_time, "s": symbol, "i": iv.as_str(), "f": -1, "L": -1,
             "o": d8(k.open), "c": d8(k.close), "h": d8(k.high), "l": d8(k.low), "v": d8(k.volume),
-            "n": k.trades, "x": now_ms > k.close_time, "q": d8(k.quote_volume),
+            "n": k.trades, "x": closed, "q": d8(k.quote_volume),
             "V": d8(k.taker_buy_base_volume), "Q": d8(k.taker_buy_quote_volume), "B": "0"
         }
     })
