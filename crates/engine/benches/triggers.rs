@@ -1,10 +1,11 @@
 //! Trigger evaluation with 1,000,000 armed triggers over 1,000 markets.
 //!
 //! Setup: 1,000 markets (tick 0.01, step 0.001), every source starting at 100.00. One million
-//! triggers: 62% stop-market/stop-limit, 16% take-profit, 8% trailing stops (amount and
-//! percent, a third with activation prices), 4% OCO pairs, 4% brackets (entry + OCO follow-up),
-//! 6% price alerts (above/below/percent move); on the last trade (70%), bid or ask; levels 1 to
-//! 3,000 ticks (30%) from the price on the side that makes them valid.
+//! triggers: 86% single orders, 4% OCO pairs, 4% brackets (entry + OCO follow-up), 6% price
+//! alerts (above/below/percent move); each order leg a stop (60%, market or limit), a
+//! take-profit (20%) or a trailing stop (20%: amount or percent, a third with activation
+//! prices); on the last trade (70%), bid or ask; levels 1 to 3,000 ticks (30%) from the price on
+//! the side that makes them valid.
 //!
 //! Updates: a precomputed path of random (market, source) price moves, ±1-3 ticks, 1% gaps of
 //! 20-100 ticks, applied to the current prices (a walk kept within ±15% of the start). Most
