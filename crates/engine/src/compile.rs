@@ -168,7 +168,6 @@ fn ppm(what: &'static str, p: Decimal) -> Result<i64, ArmError> {
     i64::try_from(v).map_err(|_| err)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn check_side(
     ctx: &Ctx<'_>,
     leg: u8,
