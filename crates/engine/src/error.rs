@@ -21,16 +21,6 @@ pub enum RulesError {
     /// The market is already registered.
     #[error("market {0} is already registered")]
     Duplicate(String),
-    /// The new tick size would move the levels of armed triggers.
-    #[error("market {market} has armed triggers; its tick size cannot change from {old} to {new}")]
-    TickChangeWithArmed {
-        /// The market.
-        market: String,
-        /// The tick size in force.
-        old: Decimal,
-        /// The tick size asked for.
-        new: Decimal,
-    },
 }
 
 /// A trigger could not be armed; nothing of it was armed.
