@@ -11,6 +11,7 @@
 //! - [`hygiene`]: security headers, Origin check, limits, request logs without secrets.
 //! - [`extract`]: JSON bodies, client address, the session cookie / bearer token and CSRF.
 //! - [`routes`]: `/api/v1/...`; [`openapi`]: the generated OpenAPI 3 document.
+//! - [`ui`]: the server-rendered web pages (sign-in steps, dashboard).
 //!
 //! Threats: S3 (2FA needed for keys), S4/S5 (step-up, session list and revocation, cookie
 //! hygiene), S9 (throttling is the auth crate's; here, the client address it is keyed by).
@@ -26,6 +27,7 @@ pub mod openapi;
 pub mod routes;
 pub mod state;
 pub mod tls;
+pub mod ui;
 
 pub use clock::{Clock, SystemClock};
 pub use config::{ServerConfig, TlsMode};

@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
     let limit = state.http().max_body_bytes;
     Router::new()
         .nest("/api/v1", api)
+        .merge(crate::ui::routes())
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(limit))
         .layer(from_fn_with_state(state.clone(), hygiene::limits))
