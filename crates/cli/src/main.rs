@@ -31,6 +31,12 @@ pub struct DeploymentArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Everything on embedded defaults: SQLite, local KEKs, the sim in-process, the HTTPS
+    /// server, and a demo user with a sim key; prints the URL and a one-time password.
+    Demo {
+        #[command(flatten)]
+        args: commands::demo::DemoArgs,
+    },
     /// Runs the simulated exchange (Binance Spot dialect) alone.
     Sim {
         /// Address to listen on.
@@ -128,6 +134,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
+            Command::Demo { args } => commands::demo::run(&args).await,
             Command::Sim { listen, config } => commands::sim::run(&listen, config.as_deref()).await,
             Command::Signer { deployment, socket } => {
                 commands::signer::run(&deployment, &socket).await

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod demo;
 pub mod deployment;
 pub mod serve;
 pub mod signer;
