@@ -4,10 +4,13 @@
 //! a map keyed by strings. Every change marks the (account, asset) dirty so the engine can emit
 //! `outboundAccountPosition` events for exactly what moved.
 
+use super::book::dcmp;
+use super::dmath::{add, sub};
 use super::text::ShortStr;
 use super::types::AccountId;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
 
 /// One asset balance as Binance reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,7 +121,7 @@ impl Ledger {
     /// Adds to free (a deposit, or a credit from a trade).
     pub fn credit(&mut self, acc: AccountId, asset: u32, amount: Decimal) {
         if let Some(s) = self.slot_mut(acc, asset) {
-            s.free += amount;
+            s.free = add(s.free, amount);
         }
     }
 
@@ -130,26 +133,26 @@ impl Ledger {
         amount: Decimal,
     ) -> Result<(), Insufficient> {
         let s = self.slot_mut(acc, asset).ok_or(Insufficient)?;
-        if s.free < amount {
+        if dcmp(s.free, amount) == Ordering::Less {
             return Err(Insufficient);
         }
-        s.free -= amount;
-        s.locked += amount;
+        s.free = sub(s.free, amount);
+        s.locked = add(s.locked, amount);
         Ok(())
     }
 
     /// Moves locked → free.
     pub fn unlock(&mut self, acc: AccountId, asset: u32, amount: Decimal) {
         if let Some(s) = self.slot_mut(acc, asset) {
-            s.locked -= amount;
-            s.free += amount;
+            s.locked = sub(s.locked, amount);
+            s.free = add(s.free, amount);
         }
     }
 
     /// Removes from locked (the asset leaves the account in a trade).
     pub fn debit_locked(&mut self, acc: AccountId, asset: u32, amount: Decimal) {
         if let Some(s) = self.slot_mut(acc, asset) {
-            s.locked -= amount;
+            s.locked = sub(s.locked, amount);
         }
     }
 

@@ -167,7 +167,7 @@ impl Book {
     /// Returns the level's new total.
     pub fn insert(&mut self, side: Side, price: Decimal, id: u64, qty: Decimal) -> Decimal {
         let level = self.side_mut(side).entry(Px(price)).or_default();
-        level.qty += qty;
+        level.qty = super::dmath::add(level.qty, qty);
         level.live += 1;
         level.queue.push_back(id);
         level.qty
@@ -178,7 +178,7 @@ impl Book {
     pub fn remove(&mut self, side: Side, price: Decimal, qty: Decimal) -> Decimal {
         let map = self.side_mut(side);
         if let Some(level) = map.get_mut(&Px(price)) {
-            level.qty -= qty;
+            level.qty = super::dmath::sub(level.qty, qty);
             level.live = level.live.saturating_sub(1);
             if level.live == 0 {
                 map.remove(&Px(price));

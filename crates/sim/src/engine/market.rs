@@ -1,12 +1,14 @@
 //! Per-market state: filters, the book, open orders, pending stops, the public tape and
 //! 1-minute klines.
 
-use super::book::{Book, ChangedLevels};
+use super::book::{dcmp, Book, ChangedLevels};
+use super::dmath::add;
 use super::grid::Grid;
 use super::marketdata::{Kline, PublicTrade, SymbolInfo};
 use super::open::OpenOrders;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -148,15 +150,19 @@ impl Market {
         let taker_buy = !t.is_buyer_maker;
         match self.klines.back_mut() {
             Some(k) if k.open_time == open_time => {
-                k.high = k.high.max(t.price);
-                k.low = k.low.min(t.price);
+                if dcmp(t.price, k.high) == Ordering::Greater {
+                    k.high = t.price;
+                }
+                if dcmp(t.price, k.low) == Ordering::Less {
+                    k.low = t.price;
+                }
                 k.close = t.price;
-                k.volume += t.qty;
-                k.quote_volume += t.quote_qty;
+                k.volume = add(k.volume, t.qty);
+                k.quote_volume = add(k.quote_volume, t.quote_qty);
                 k.trades += 1;
                 if taker_buy {
-                    k.taker_buy_base_volume += t.qty;
-                    k.taker_buy_quote_volume += t.quote_qty;
+                    k.taker_buy_base_volume = add(k.taker_buy_base_volume, t.qty);
+                    k.taker_buy_quote_volume = add(k.taker_buy_quote_volume, t.quote_qty);
                 }
             }
             // A trade stamped before the current candle (a clock that went back) joins the

@@ -5,6 +5,7 @@
 //! in another account's `free` or in the fee account, in the same call.
 
 use super::book::{dcmp, positive};
+use super::dmath::{add, mul, sub};
 use super::engine::{Engine, FEE_ACCOUNT, HOUSE_ACCOUNT};
 use super::events::{EngineEvent, ExecutionDetail, ExecutionReportEvent};
 use super::order::{AccountTrade, Fill, Order};
@@ -21,7 +22,7 @@ fn fee(amount: Decimal, rate: Decimal) -> Decimal {
     if rate.is_zero() {
         return Decimal::ZERO;
     }
-    (amount * rate).round_dp_with_strategy(FEE_DP, RoundingStrategy::ToZero)
+    mul(amount, rate).round_dp_with_strategy(FEE_DP, RoundingStrategy::ToZero)
 }
 
 impl Engine {
@@ -163,7 +164,7 @@ impl Engine {
                 break;
             }
             let maker_done = dcmp(q, maker_left).is_eq();
-            level.qty -= q;
+            level.qty = sub(level.qty, q);
             let mut left = level.qty;
             if maker_done {
                 level.queue.pop_front();
@@ -200,7 +201,7 @@ impl Engine {
         now: u64,
     ) -> (Fill, Fill) {
         let (base, quote) = (self.markets[m].base, self.markets[m].quote);
-        let quote_amt = price * q;
+        let quote_amt = mul(price, q);
         let buyer_is_maker = maker.side == Side::Buy;
         let public = self.markets[m].record_trade(price, q, quote_amt, buyer_is_maker, now);
         let mut out = [None, None];
@@ -218,9 +219,9 @@ impl Engine {
             let (commission, commission_asset) = match o.side {
                 Side::Buy => {
                     self.ledger.debit_locked(acc, quote, quote_amt);
-                    o.locked -= quote_amt;
+                    o.locked = sub(o.locked, quote_amt);
                     let c = fee(q, rate);
-                    self.ledger.credit(acc, base, q - c);
+                    self.ledger.credit(acc, base, sub(q, c));
                     if !c.is_zero() {
                         self.ledger.credit(FEE_ACCOUNT, base, c);
                     }
@@ -228,17 +229,17 @@ impl Engine {
                 }
                 Side::Sell => {
                     self.ledger.debit_locked(acc, base, q);
-                    o.locked -= q;
+                    o.locked = sub(o.locked, q);
                     let c = fee(quote_amt, rate);
-                    self.ledger.credit(acc, quote, quote_amt - c);
+                    self.ledger.credit(acc, quote, sub(quote_amt, c));
                     if !c.is_zero() {
                         self.ledger.credit(FEE_ACCOUNT, quote, c);
                     }
                     (c, self.markets[m].info.quote_asset)
                 }
             };
-            o.executed_qty += q;
-            o.cummulative_quote_qty += quote_amt;
+            o.executed_qty = add(o.executed_qty, q);
+            o.cummulative_quote_qty = add(o.cummulative_quote_qty, quote_amt);
             o.update_time = now;
             let by_quote =
                 o.order_type == OrderType::Market && o.orig_quote_order_qty > Decimal::ZERO;
@@ -250,9 +251,9 @@ impl Engine {
             // A BUY with a limit price locked limit × qty; a fill at a better price frees the
             // difference so that locked stays exactly limit × remaining.
             if o.side == Side::Buy && o.order_type.has_limit_price() {
-                let need = o.price * o.remaining_qty();
+                let need = mul(o.price, o.remaining_qty());
                 if dcmp(o.locked, need) == Greater {
-                    let excess = o.locked - need;
+                    let excess = sub(o.locked, need);
                     self.ledger.unlock(acc, quote, excess);
                     o.locked = need;
                 }

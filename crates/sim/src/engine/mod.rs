@@ -21,6 +21,7 @@ mod accounts;
 mod book;
 mod candles;
 pub mod config;
+mod dmath;
 #[allow(clippy::module_inception)]
 mod engine;
 pub mod events;

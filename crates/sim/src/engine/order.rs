@@ -138,7 +138,7 @@ pub struct Order {
 impl Order {
     /// Quantity still to execute.
     pub fn remaining_qty(&self) -> Decimal {
-        self.orig_qty - self.executed_qty
+        super::dmath::sub(self.orig_qty, self.executed_qty)
     }
 }
 

@@ -378,20 +378,23 @@ impl Engine {
             ),
             // A stop-market BUY's cost is unknown until it fires; its funds are checked then.
             (Side::Buy, OrderType::StopLoss | OrderType::TakeProfit) => (mk.quote, Decimal::ZERO),
-            (Side::Buy, _) => (mk.quote, c.price * c.qty),
+            (Side::Buy, _) => (mk.quote, super::dmath::mul(c.price, c.qty)),
         }
     }
 
     fn generate_client_id(&mut self) -> ShortStr {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        // 22 base-62 digits, 11 from each of two random u64 (62^11 > 2^64): ~128 bits, and
-        // u64 division by a constant stays cheap (u128 division showed up in profiles).
+        // 64 characters of Binance's client-id charset: 6 bits per character, so digits come
+        // from shifts, not divisions.
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        // 22 characters, 11 from each of two random u64 (the 11th of each takes its last 4
+        // bits): all 128 random bits are used.
         let mut buf = [0u8; 22];
         for half in buf.chunks_mut(11) {
             let mut n: u64 = self.rng.gen();
             for b in half {
-                *b = ALPHABET[(n % 62) as usize];
-                n /= 62;
+                *b = ALPHABET[(n & 63) as usize];
+                n >>= 6;
             }
         }
         ShortStr::from_ascii(&buf).unwrap_or_default()

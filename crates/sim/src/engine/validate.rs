@@ -219,9 +219,9 @@ impl Engine {
         // NOTIONAL: limit price for priced orders, stop price for stop-market ones, and for a
         // MARKET order the last price (Binance uses its average price; close enough here).
         let notional = if t.has_limit_price() {
-            price * qty
+            super::dmath::mul(price, qty)
         } else if t.is_stop() {
-            stop_price * qty
+            super::dmath::mul(stop_price, qty)
         } else if quote_qty > Decimal::ZERO {
             quote_qty
         } else {
