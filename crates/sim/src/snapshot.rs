@@ -33,7 +33,10 @@ pub fn load(path: &Path) -> Result<Option<Engine>, String> {
             s.version
         ));
     }
-    Ok(Some(s.engine))
+    let mut engine = s.engine;
+    // Snapshots written before the filter grids existed lack them: derive them again.
+    engine.derive_filter_grids();
+    Ok(Some(engine))
 }
 
 /// Writes a snapshot atomically.

@@ -11,6 +11,14 @@
 //! [`FEE_ACCOUNT`] (1) collects commissions, ordinary accounts come from
 //! [`Engine::add_account`]. The whole `Engine` is `Serialize + Deserialize` for snapshots.
 //!
+//! Performance (the `matching` bench, steady state of 20K open orders, see its doc comment):
+//! about 4,900 instructions per order (callgrind), over 1M orders/s on one core. What keeps
+//! it there: events are written once into the caller's buffer (`*_into`), depth levels and
+//! balances ride inline in events (no per-event allocation), filters are checked as integer
+//! grids, same-scale Decimal arithmetic takes an integer fast path (`dmath`), book keys
+//! compare mantissas, open orders live in a slab indexed by an id window, and the static
+//! house only tops up the ladder levels takers filled instead of re-placing all of them.
+//!
 //! Binance semantics kept on purpose: a LIMIT_MAKER that would cross is -2010 "Order would
 //! immediately match and take." (what Binance Spot answers), a stop whose trigger is already
 //! met is -2010 "Stop price would trigger immediately.", cancel-all with nothing open is -2011.

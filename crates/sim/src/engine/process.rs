@@ -42,7 +42,7 @@ impl Engine {
     }
 
     /// Advances the price process one step for every market and returns the events.
-    /// Static markets only have their house quotes refilled.
+    /// Static markets only have the house ladder topped up (levels filled away re-placed).
     pub fn tick(&mut self, now_ms: u64) -> Vec<EngineEvent> {
         let mut events = Vec::new();
         self.tick_into(now_ms, &mut events);

@@ -97,12 +97,10 @@ pub(crate) fn build(config: EngineConfig) -> Result<Engine, ConfigError> {
             step_size: mc.step_size.normalize(),
             min_notional: mc.min_notional,
         };
-        let price_grid = Grid::new(info.min_price, info.max_price, info.tick_size);
-        let qty_grid = Grid::new(info.min_qty, info.max_qty, info.step_size);
         let mut mk = Market {
             info,
-            price_grid,
-            qty_grid,
+            price_grid: None,
+            qty_grid: None,
             base,
             quote,
             book: Book::default(),
@@ -155,6 +153,7 @@ pub(crate) fn build(config: EngineConfig) -> Result<Engine, ConfigError> {
         events_mark: 0,
         touched: Vec::new(),
     };
+    engine.derive_filter_grids();
     for m in 0..n_markets {
         engine.begin(m);
         engine.requote(m, 0);
@@ -220,4 +219,16 @@ pub(crate) fn deposit(
     engine.ledger.clear_dirty();
     engine.ledger.credit(account, a, amount);
     Ok(engine.finish(now))
+}
+
+impl Engine {
+    /// (Re)derives every market's integer filter grids from its symbol info (after a build,
+    /// or a snapshot load: snapshots from before grids existed carry none).
+    pub(crate) fn derive_filter_grids(&mut self) {
+        for mk in &mut self.markets {
+            let i = &mk.info;
+            mk.price_grid = Grid::new(i.min_price, i.max_price, i.tick_size);
+            mk.qty_grid = Grid::new(i.min_qty, i.max_qty, i.step_size);
+        }
+    }
 }
