@@ -19,16 +19,18 @@
 //! - 18 LIMIT IOC orders that cross the spread (limit 100 USDT through the touch);
 //! - 12 small MARKET orders.
 //!
-//! Sides are random, quantities 0.0002–0.0199 BTC (all above the 5 USDT minimum notional). Before measuring, the book is filled with
-//! [`OPEN_TARGET`] resting orders through the same `place_order` path. One engine runs the
-//! whole measurement, so histories sit at their caps. Rests and cancels come in equal numbers
-//! per round, so the set of orders the bench tracks stays at exactly [`OPEN_TARGET`].
+//! Sides are random, quantities 0.0002–0.0199 BTC (all above the 5 USDT minimum notional).
+//! Before measuring, the book is filled with [`OPEN_TARGET`] resting orders through the same
+//! `place_order` path and the script runs [`WARM_UP_ROUNDS`] times, so the per-account
+//! histories sit at their caps; one engine then runs the whole measurement. Rests and
+//! cancels come in equal numbers per round, so the set of orders the bench tracks stays at
+//! exactly [`OPEN_TARGET`].
 //!
 //! `cargo bench -p tradeward-sim --bench matching -- --warm-up-time 1 --measurement-time 3`
 //!
 //! For instruction counts (steadier than time on a shared machine), set
-//! `MATCHING_PROFILE_ROUNDS=<n>`: the binary then fills the book, runs `n` rounds without
-//! criterion and prints what it did, e.g.
+//! `MATCHING_PROFILE_ROUNDS=<n>`: the binary then fills the book and warms up, runs `n`
+//! rounds without criterion and prints what it did, e.g.
 //! `valgrind --tool=cachegrind --cache-sim=no target/release/deps/matching-<hash>`; the
 //! difference between two runs (n and 0 rounds) divided by `n × OPS` is instructions per order.
 
@@ -227,10 +229,24 @@ impl State {
     }
 }
 
+/// Rounds run before measuring, so that the per-account histories (10,000 closed orders and
+/// 10,000 fills per account and market) have reached their caps: each round closes ~3,250
+/// orders and records ~2,000 fills per account.
+const WARM_UP_ROUNDS: usize = 8;
+
+/// A filled book, the script, and the engine run through [`WARM_UP_ROUNDS`] rounds of it.
+fn warmed_up(rng: &mut ChaCha8Rng) -> (State, Vec<Op>) {
+    let mut st = State::new(rng);
+    let ops = script(rng);
+    for _ in 0..WARM_UP_ROUNDS {
+        st.run(&ops);
+    }
+    (st, ops)
+}
+
 fn bench(c: &mut Criterion) {
     let mut rng = ChaCha8Rng::seed_from_u64(9);
-    let mut st = State::new(&mut rng);
-    let ops = script(&mut rng);
+    let (mut st, ops) = warmed_up(&mut rng);
     let mut g = c.benchmark_group("engine");
     g.throughput(Throughput::Elements(OPS as u64));
     g.bench_function("mixed_orders", |b| b.iter(|| black_box(st.run(&ops))));
@@ -251,8 +267,7 @@ fn main() {
         .and_then(|v| v.parse::<usize>().ok())
     {
         let mut rng = ChaCha8Rng::seed_from_u64(9);
-        let mut st = State::new(&mut rng);
-        let ops = script(&mut rng);
+        let (mut st, ops) = warmed_up(&mut rng);
         let mut events = 0;
         for _ in 0..rounds {
             events += st.run(black_box(&ops));
