@@ -122,7 +122,7 @@ impl Engine {
             None
         };
         let by_quote =
-            taker.order_type == OrderType::Market && taker.orig_quote_order_qty > Decimal::ZERO;
+            taker.order_type == OrderType::Market && positive(taker.orig_quote_order_qty);
         loop {
             let mk = &mut self.markets[m];
             let step = mk.info.step_size;
@@ -241,8 +241,7 @@ impl Engine {
             o.executed_qty = add(o.executed_qty, q);
             o.cummulative_quote_qty = add(o.cummulative_quote_qty, quote_amt);
             o.update_time = now;
-            let by_quote =
-                o.order_type == OrderType::Market && o.orig_quote_order_qty > Decimal::ZERO;
+            let by_quote = o.order_type == OrderType::Market && positive(o.orig_quote_order_qty);
             o.status = if !by_quote && dcmp(o.executed_qty, o.orig_qty).is_ge() {
                 OrderStatus::Filled
             } else {
@@ -385,7 +384,7 @@ impl Engine {
             }
         }
         self.match_taker(m, &mut o, now, fills);
-        let by_quote = o.order_type == OrderType::Market && o.orig_quote_order_qty > Decimal::ZERO;
+        let by_quote = o.order_type == OrderType::Market && positive(o.orig_quote_order_qty);
         if by_quote {
             // Binance reports the executed quantity as origQty of a quoteOrderQty order.
             let spent_all = {

@@ -1,5 +1,6 @@
 //! The trading API of [`Engine`]: place, test, cancel and query orders, and account trades.
 
+use super::book::positive;
 use super::engine::Engine;
 use super::events::EngineEvent;
 use super::order::{AccountTrade, Fill, NewOrder, Order, OrderRef, OrderResult, Output};
@@ -364,14 +365,12 @@ impl Engine {
     ) -> (u32, Decimal) {
         let mk = &self.markets[m];
         match (side, t) {
-            (Side::Sell, OrderType::Market) if c.quote_qty > Decimal::ZERO => (
+            (Side::Sell, OrderType::Market) if positive(c.quote_qty) => (
                 mk.base,
                 self.simulate_walk(m, side, None, None, Some(c.quote_qty)).0,
             ),
             (Side::Sell, _) => (mk.base, c.qty),
-            (Side::Buy, OrderType::Market) if c.quote_qty > Decimal::ZERO => {
-                (mk.quote, c.quote_qty)
-            }
+            (Side::Buy, OrderType::Market) if positive(c.quote_qty) => (mk.quote, c.quote_qty),
             (Side::Buy, OrderType::Market) => (
                 mk.quote,
                 self.simulate_walk(m, side, None, Some(c.qty), None).1,
