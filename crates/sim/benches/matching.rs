@@ -15,7 +15,8 @@
 //!   cancelled yet (traders cancel about as often as they rest, which is what keeps the book
 //!   steady; should crossing flow have filled the target meanwhile, the cancel gets -2011
 //!   like on a real venue, and the bench counts those: with this mix the house ladder in
-//!   front absorbs the takers, so the count stays at 0);
+//!   front absorbs nearly all takers, so it is a few dozen per million operations and the
+//!   book holds ~19,900–20,000 open user orders throughout);
 //! - 18 LIMIT IOC orders that cross the spread (limit 100 USDT through the touch);
 //! - 12 small MARKET orders.
 //!
