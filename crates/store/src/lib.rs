@@ -17,6 +17,7 @@ mod sessions;
 mod settings;
 pub mod testing;
 mod throttle;
+mod triggers;
 mod users;
 
 pub use accounts::{AccountRow, NewAccount, TotpFactorRow};
@@ -31,4 +32,5 @@ pub use limits::DailyNotionalOutcome;
 pub use secrets::SealedRow;
 pub use sessions::{ApiTokenRow, ChallengeRow, SessionRow};
 pub use throttle::ThrottleRow;
+pub use triggers::{NewTrigger, TriggerRow, TriggerState, TriggerTransition};
 pub use users::{NewUser, UserRow};
