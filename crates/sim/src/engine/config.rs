@@ -63,6 +63,8 @@ impl MarketConfig {
 }
 
 /// The house market maker: quotes `levels` price levels each side of the reference price.
+/// It re-quotes the whole ladder when the price moves; on a static market `tick` only
+/// re-places the levels takers filled away (partly filled quotes keep their queue place).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HouseConfig {
     /// Levels per side (0 disables the house).
