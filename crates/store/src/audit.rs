@@ -82,6 +82,10 @@ pub struct AuditFilter {
     pub kind: Option<String>,
     /// Only events after this sequence number.
     pub after_seq: Option<i64>,
+    /// Only events at or after this time (µs since the epoch).
+    pub since_us: Option<i64>,
+    /// Only events before this time (µs since the epoch).
+    pub until_us: Option<i64>,
     /// At most this many rows (default 1000).
     pub limit: Option<i64>,
 }
@@ -355,11 +359,13 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT seq, {COLUMNS} FROM audit_events \
              WHERE ($1 IS NULL OR user_id = $1) AND ($2 IS NULL OR kind = $2) AND seq > $3 \
-             ORDER BY seq LIMIT $4"
+             AND at_us >= $4 AND at_us < $5 ORDER BY seq LIMIT $6"
         ))
         .bind(&f.user_id)
         .bind(&f.kind)
         .bind(f.after_seq.unwrap_or(0))
+        .bind(f.since_us.unwrap_or(i64::MIN))
+        .bind(f.until_us.unwrap_or(i64::MAX))
         .bind(f.limit.unwrap_or(1000))
         .fetch_all(&self.pool)
         .await
