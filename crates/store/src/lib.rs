@@ -10,6 +10,7 @@ mod accounts;
 mod audit;
 mod connect;
 mod credentials;
+mod email_links;
 mod error;
 mod limits;
 mod lockdown;
@@ -20,6 +21,7 @@ pub mod testing;
 mod throttle;
 mod triggers;
 mod users;
+mod webauthn;
 
 pub use accounts::{AccountRow, NewAccount, TotpFactorRow};
 pub use audit::{
@@ -28,6 +30,7 @@ pub use audit::{
 };
 pub use connect::{Backend, Store};
 pub use credentials::{CredentialRow, NewCredential};
+pub use email_links::EmailLinkRow;
 pub use error::StoreError;
 pub use limits::DailyNotionalOutcome;
 pub use lockdown::LockdownCounts;
@@ -36,3 +39,4 @@ pub use sessions::{ApiTokenRow, ChallengeRow, SessionRow};
 pub use throttle::ThrottleRow;
 pub use triggers::{NewTrigger, TriggerRow, TriggerState, TriggerTransition};
 pub use users::{NewUser, UserRow};
+pub use webauthn::{WebauthnCeremonyRow, WebauthnCredentialRow};
