@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod control;
+pub mod dialect;
 pub mod engine;
 pub mod ratelimit;
 pub mod server;

@@ -91,6 +91,7 @@ pub fn app(st: AppState) -> Router {
     Router::new()
         .merge(crate::api::router(st.clone()))
         .merge(crate::ws::router())
+        .merge(crate::dialect::router())
         .merge(crate::control::router(st.clone()))
         .fallback(|| async {
             ApiError {

@@ -80,7 +80,8 @@ impl ApiAccount {
         })
     }
 
-    fn allows_ip(&self, ip: IpAddr) -> bool {
+    /// Whether a request from `ip` may use this key (always, unless it is IP-restricted).
+    pub fn allows_ip(&self, ip: IpAddr) -> bool {
         let ip = match ip {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
             v4 => v4,
@@ -99,6 +100,12 @@ impl KeyStore {
     /// Adds a key.
     pub fn insert(&mut self, a: ApiAccount) {
         self.by_key.insert(a.api_key.clone(), Arc::new(a));
+    }
+
+    /// The account of API key `key`, if any (other dialects carry the key in their own
+    /// headers and check it their own way).
+    pub fn get(&self, key: &str) -> Option<Arc<ApiAccount>> {
+        self.by_key.get(key).cloned()
     }
 
     /// The key of `X-MBX-APIKEY`, checked for existence and IP (USER_STREAM endpoints need no
