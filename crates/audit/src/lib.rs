@@ -27,6 +27,7 @@ pub mod export;
 mod finding;
 mod memory;
 pub mod merkle;
+pub mod report;
 mod store_sink;
 mod verify;
 
