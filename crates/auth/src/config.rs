@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::passwords::HashParams;
 use crate::throttle::ThrottlePolicy;
+use crate::webauthn::WebauthnConfig;
 
 /// Authentication settings. `Default` gives the documented defaults.
 #[derive(Debug, Clone)]
@@ -44,6 +45,8 @@ pub struct AuthConfig {
     pub totp_issuer: String,
     /// Longest lifetime of a personal API token, in days (default 365).
     pub max_token_days: u32,
+    /// WebAuthn (passkeys, security keys): the relying party and the admin policy.
+    pub webauthn: WebauthnConfig,
 }
 
 impl Default for AuthConfig {
@@ -66,6 +69,7 @@ impl Default for AuthConfig {
             throttle: ThrottlePolicy::default(),
             totp_issuer: "Tradeward".into(),
             max_token_days: 365,
+            webauthn: WebauthnConfig::default(),
         }
     }
 }

@@ -104,6 +104,14 @@ pub enum AuthError {
         /// How long to wait.
         retry_after: Duration,
     },
+    /// A WebAuthn response was refused (wrong challenge, origin, signature or counter, or
+    /// not parseable). The reason is fixed text, never data from the response.
+    #[error("the security key or passkey response was refused: {0}")]
+    InvalidWebauthn(&'static str),
+    /// Policy requires WebAuthn here (an administrator under the WebAuthn policy, or an
+    /// account whose only second factor is a passkey): a TOTP or recovery code cannot do.
+    #[error("this needs your passkey or security key")]
+    WebauthnRequired,
     /// The password-hashing queue is full.
     #[error("the server is busy; try again shortly")]
     Busy,
@@ -138,6 +146,8 @@ impl AuthError {
             AuthError::InvalidInput { .. } => "invalid_input",
             AuthError::Throttled { .. } => "throttled",
             AuthError::Busy => "busy",
+            AuthError::InvalidWebauthn(_) => "invalid_webauthn_response",
+            AuthError::WebauthnRequired => "webauthn_required",
             AuthError::Store(_)
             | AuthError::Vault(_)
             | AuthError::Audit(_)

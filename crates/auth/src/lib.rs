@@ -12,6 +12,8 @@
 //! - [`tokens`]: 256-bit bearer tokens (sessions, personal tokens, login challenges), stored
 //!   only as SHA-256 digests.
 //! - [`throttle`]: growing delays per account and per address, never a permanent lock.
+//! - [`webauthn`]: passkeys and security keys (webauthn-rs), the phishing-resistant factor;
+//!   signature counters checked, ceremony state kept server-side.
 //! - [`AuthService`]: the login flow, sessions, step-up, personal tokens, second-factor
 //!   enrolment, forced resets; every event audited.
 //!
@@ -31,10 +33,11 @@ pub mod sessions;
 pub mod throttle;
 pub mod tokens;
 pub mod totp;
+pub mod webauthn;
 
 pub use config::AuthConfig;
 pub use error::{AuthError, PasswordRejection};
 pub use service::{
-    Actor, AuthService, CreatedUser, LoginOutcome, NewApiToken, NewSession, Principal,
-    RequestContext, Role, Scope, SecondFactorMethod, TotpEnrollment, Via,
+    Actor, AuthService, CreatedUser, LoginOutcome, NewApiToken, NewSession, PasskeyRegistered,
+    Principal, RequestContext, Role, Scope, SecondFactorMethod, TotpEnrollment, Via,
 };

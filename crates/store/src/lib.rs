@@ -21,6 +21,7 @@ pub mod testing;
 mod throttle;
 mod triggers;
 mod users;
+mod webauthn;
 
 pub use accounts::{AccountRow, NewAccount, TotpFactorRow};
 pub use audit::{
@@ -38,3 +39,4 @@ pub use sessions::{ApiTokenRow, ChallengeRow, SessionRow};
 pub use throttle::ThrottleRow;
 pub use triggers::{NewTrigger, TriggerRow, TriggerState, TriggerTransition};
 pub use users::{NewUser, UserRow};
+pub use webauthn::{WebauthnCeremonyRow, WebauthnCredentialRow};

@@ -14,6 +14,15 @@ use crate::sessions::{expiry, Expiry};
 use crate::throttle::account_key;
 use crate::tokens::{digest, Token, TokenKind};
 
+/// What accompanies the password in a step-up.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum StepUpProof<'a> {
+    /// A TOTP code (required when TOTP is enrolled).
+    Totp(Option<&'a str>),
+    /// A WebAuthn assertion answering `begin_webauthn_step_up`.
+    Webauthn(&'a crate::webauthn::PublicKeyCredential),
+}
+
 /// Touch a session at most this often (µs): the idle timeout is minutes, so a write per
 /// request would only add load.
 const TOUCH_EVERY_US: i64 = 15_000_000;
@@ -195,7 +204,34 @@ impl AuthService {
         ctx: &RequestContext,
         now_us: i64,
     ) -> Result<Token, AuthError> {
+        self.step_up_with(
+            principal,
+            password,
+            StepUpProof::Totp(totp_code),
+            ctx,
+            now_us,
+        )
+        .await
+    }
+
+    /// [`AuthService::step_up`] with either second-factor proof.
+    pub(crate) async fn step_up_with(
+        &self,
+        principal: &Principal,
+        password: SecretString,
+        proof: StepUpProof<'_>,
+        ctx: &RequestContext,
+        now_us: i64,
+    ) -> Result<Token, AuthError> {
         let (account, session) = self.session_account(principal).await?;
+        let has_totp = self.store.totp_factor(account.id, true).await?.is_some();
+        // A passkey-only account, or an admin under the WebAuthn policy, cannot step up with
+        // a code (nor with the password alone).
+        if matches!(proof, StepUpProof::Totp(_))
+            && self.step_up_needs_passkey(&account, has_totp).await?
+        {
+            return Err(AuthError::WebauthnRequired);
+        }
         let key = account_key(&account.email);
         let policy = &self.config.throttle;
         if let Some(row) = self
@@ -226,11 +262,26 @@ impl AuthService {
             })
             .await??
             && account.password_hash.is_some();
-        let has_totp = self.store.totp_factor(account.id, true).await?.is_some();
-        let factor_ok = match (has_totp, totp_code) {
-            (false, _) => true,
-            (true, Some(code)) if matched => self.check_totp(&account, code, now_us).await?,
-            _ => false,
+        let mut factor_error = AuthError::InvalidCode;
+        let factor_ok = match proof {
+            StepUpProof::Totp(code) => match (has_totp, code) {
+                (false, _) => true,
+                (true, Some(code)) if matched => self.check_totp(&account, code, now_us).await?,
+                _ => false,
+            },
+            StepUpProof::Webauthn(response) if matched => {
+                match self
+                    .step_up_assertion(&account, session.id, response, ctx, now_us)
+                    .await?
+                {
+                    Ok(()) => true,
+                    Err(text) => {
+                        factor_error = AuthError::InvalidWebauthn(text);
+                        false
+                    }
+                }
+            }
+            StepUpProof::Webauthn(_) => false,
         };
         if !(matched && factor_ok) {
             self.store
@@ -254,7 +305,7 @@ impl AuthService {
             );
             self.record(e)?;
             return Err(if matched {
-                AuthError::InvalidCode
+                factor_error
             } else {
                 AuthError::InvalidCredentials
             });

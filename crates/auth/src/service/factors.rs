@@ -1,5 +1,6 @@
 //! Second factors: completing a login with TOTP or a recovery code, TOTP enrolment (from a
-//! session or from a login that must enrol), and removal.
+//! session or from a login that must enrol), and removal. (WebAuthn: `passkeys.rs`,
+//! `passkey_auth.rs`.)
 //!
 //! TOTP seeds are sealed by the vault (venue `totp`, field `totp_seed`, record = factor id,
 //! owner = user id), like exchange secrets: a database dump yields none (S1).
@@ -64,6 +65,7 @@ impl AuthService {
         let (hash, _, account) = self
             .live_challenge(challenge, &[STAGE_FACTOR], now_us)
             .await?;
+        self.ensure_codes_accepted(&account).await?;
         if !self.check_totp(&account, code, now_us).await? {
             return Err(self
                 .wrong_answer(&hash, &account, "auth.totp", ctx, now_us)
@@ -116,6 +118,7 @@ impl AuthService {
         let (hash, _, account) = self
             .live_challenge(challenge, &[STAGE_FACTOR], now_us)
             .await?;
+        self.ensure_codes_accepted(&account).await?;
         let used = match recovery::digest(code) {
             Some(d) => {
                 self.store
@@ -304,7 +307,9 @@ impl AuthService {
     ) -> Result<(), AuthError> {
         let (account, _) = self.session_account(principal).await?;
         self.require_step_up(principal, now_us)?;
-        if self.second_factor_required(&account) {
+        if self.second_factor_required(&account)
+            && !self.store.has_webauthn_credential(account.id).await?
+        {
             return Err(AuthError::Forbidden);
         }
         let had = self.store.delete_totp(account.id).await?;
@@ -347,7 +352,8 @@ impl AuthService {
 
     /// Whether the user has a confirmed second factor (trading and adding API keys need one).
     pub async fn has_second_factor(&self, user: UserId) -> Result<bool, AuthError> {
-        Ok(self.store.totp_factor(user, true).await?.is_some())
+        Ok(self.store.totp_factor(user, true).await?.is_some()
+            || self.store.has_webauthn_credential(user).await?)
     }
 
     pub(crate) fn require_step_up(

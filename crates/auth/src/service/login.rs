@@ -23,6 +23,8 @@ pub enum SecondFactorMethod {
     Totp,
     /// A single-use recovery code.
     RecoveryCode,
+    /// A passkey or security key (`POST /session/webauthn/begin`, then `/finish`).
+    Webauthn,
 }
 
 impl SecondFactorMethod {
@@ -31,6 +33,7 @@ impl SecondFactorMethod {
         match self {
             SecondFactorMethod::Totp => "totp",
             SecondFactorMethod::RecoveryCode => "recovery_code",
+            SecondFactorMethod::Webauthn => "webauthn",
         }
     }
 }
@@ -189,13 +192,14 @@ impl AuthService {
         now_us: i64,
     ) -> Result<LoginOutcome, AuthError> {
         let has_totp = self.store.totp_factor(account.id, true).await?.is_some();
-        if has_totp && !factor_done {
+        let has_passkey = self.store.has_webauthn_credential(account.id).await?;
+        if (has_totp || has_passkey) && !factor_done {
             let challenge = self
                 .challenge(account, STAGE_FACTOR, false, ctx, now_us, None)
                 .await?;
             return Ok(LoginOutcome::SecondFactorRequired {
                 challenge,
-                methods: vec![SecondFactorMethod::Totp, SecondFactorMethod::RecoveryCode],
+                methods: self.factor_methods(account, has_totp, has_passkey),
             });
         }
         if account.must_change_password || account.password_hash.is_none() {
@@ -204,7 +208,11 @@ impl AuthService {
                 .await?;
             return Ok(LoginOutcome::PasswordChangeRequired { challenge });
         }
-        if !has_totp && self.second_factor_required(account) {
+        // An admin under the WebAuthn policy registers a passkey before the login completes,
+        // whatever else they have (S7).
+        if (!has_totp && !has_passkey && self.second_factor_required(account))
+            || (!has_passkey && self.webauthn_required(account))
+        {
             let challenge = self
                 .challenge(account, STAGE_ENROLL, true, ctx, now_us, None)
                 .await?;

@@ -9,6 +9,8 @@ mod access;
 mod admin;
 mod factors;
 mod login;
+mod passkey_auth;
+mod passkeys;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -26,6 +28,7 @@ use crate::tokens::Token;
 pub use admin::{Actor, CreatedUser};
 pub use factors::TotpEnrollment;
 pub use login::{LoginOutcome, SecondFactorMethod};
+pub use passkeys::PasskeyRegistered;
 
 /// Where a request came from (for throttling, audit and the session list).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -172,6 +175,8 @@ pub struct AuthService {
     /// A hash of a random password under the parameters in force: logins for unknown
     /// accounts verify against it, so they cost the same time as logins for known ones.
     pub(crate) dummy_hash: Arc<str>,
+    /// The WebAuthn verifier (relying party from `config.webauthn`).
+    pub(crate) rp: Arc<crate::webauthn::RelyingParty>,
 }
 
 impl AuthService {
@@ -188,7 +193,9 @@ impl AuthService {
         let dummy_hash = pool
             .run(move || hash_password(&params, dummy.expose().as_bytes()))
             .await??;
+        let rp = crate::webauthn::RelyingParty::new(&config.webauthn)?;
         Ok(Self {
+            rp: Arc::new(rp),
             store,
             vault,
             audit,
@@ -237,6 +244,11 @@ impl AuthService {
         self.pool
             .run(move || hash_password(&params, password.expose().as_bytes()))
             .await?
+    }
+
+    /// Whether this account must have and use WebAuthn (the admin policy, S7).
+    pub(crate) fn webauthn_required(&self, account: &AccountRow) -> bool {
+        self.config.webauthn.require_for_admins && account.role == "admin"
     }
 
     pub(crate) fn second_factor_required(&self, account: &AccountRow) -> bool {
