@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+use tradeward_auth::webauthn::WebauthnConfig;
 use tradeward_auth::AuthConfig;
 
 use crate::error::ServerError;
@@ -47,6 +48,10 @@ pub struct ServerConfig {
     pub require_second_factor: bool,
     /// Anyone may create an account (default false).
     pub open_signup: bool,
+    /// Administrators must have and use a WebAuthn passkey or security key (threat S7): an
+    /// admin without one registers it before any login completes, and codes no longer do for
+    /// admins (default false).
+    pub require_webauthn_for_admins: bool,
 }
 
 impl Default for ServerConfig {
@@ -64,6 +69,7 @@ impl Default for ServerConfig {
             header_timeout_secs: 10,
             require_second_factor: false,
             open_signup: false,
+            require_webauthn_for_admins: false,
         }
     }
 }
@@ -111,6 +117,10 @@ impl ServerConfig {
                     format!("{url:?} must start with https://"),
                 ));
             }
+            // WebAuthn binds credentials to this URL's host.
+            WebauthnConfig::for_public_url(url, false).map_err(|e| {
+                bad("server.public_url", format!("{url:?} cannot be used: {e}"))
+            })?;
         }
         if self.plain_http_behind_proxy {
             if !self.listen.ip().is_loopback() {
@@ -170,6 +180,15 @@ impl ServerConfig {
         AuthConfig {
             require_second_factor: self.require_second_factor,
             open_signup: self.open_signup,
+            // `validate` checked the URL; the default public URL always parses.
+            webauthn: WebauthnConfig::for_public_url(
+                &self.public_url(),
+                self.require_webauthn_for_admins,
+            )
+            .unwrap_or_else(|_| WebauthnConfig {
+                require_for_admins: self.require_webauthn_for_admins,
+                ..WebauthnConfig::default()
+            }),
             ..AuthConfig::default()
         }
     }

@@ -156,12 +156,14 @@ impl From<AuthError> for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             AuthError::InvalidChallenge
+            | AuthError::InvalidWebauthn(_)
             | AuthError::InvalidCode
             | AuthError::InvalidCredentials
             | AuthError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AuthError::StepUpRequired | AuthError::Forbidden | AuthError::SignupDisabled => {
-                StatusCode::FORBIDDEN
-            }
+            AuthError::StepUpRequired
+            | AuthError::WebauthnRequired
+            | AuthError::Forbidden
+            | AuthError::SignupDisabled => StatusCode::FORBIDDEN,
             AuthError::NotFound(_) => StatusCode::NOT_FOUND,
             AuthError::EmailTaken => StatusCode::CONFLICT,
             AuthError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,

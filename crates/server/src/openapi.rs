@@ -6,6 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
+use crate::routes::webauthn;
 use crate::routes::{admin, credentials, dto, me, session, tokens};
 
 /// The API description.
@@ -16,6 +17,9 @@ use crate::routes::{admin, credentials, dto, me, session, tokens};
         session::login, session::totp, session::recovery_code, session::password,
         session::logout,
         me::begin_totp, me::confirm_totp, me::list_sessions, me::revoke_session, me::step_up,
+        webauthn::login_begin, webauthn::login_finish, webauthn::register_begin,
+        webauthn::register_finish, webauthn::list, webauthn::remove, webauthn::step_up_begin,
+        webauthn::step_up,
         tokens::create, tokens::list, tokens::revoke,
         credentials::create, credentials::list, credentials::delete,
         admin::get_trading, admin::put_trading, admin::force_password_reset,

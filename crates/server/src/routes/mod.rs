@@ -7,6 +7,7 @@ pub mod dto;
 pub mod me;
 pub mod session;
 pub mod tokens;
+pub mod webauthn;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -32,6 +33,14 @@ pub fn router(state: AppState) -> Router {
         .route("/me/sessions", get(me::list_sessions))
         .route("/me/sessions/{id}", delete(me::revoke_session))
         .route("/me/step-up", post(me::step_up))
+        .route("/session/webauthn/begin", post(webauthn::login_begin))
+        .route("/session/webauthn/finish", post(webauthn::login_finish))
+        .route("/me/webauthn", get(webauthn::list))
+        .route("/me/webauthn/{id}", delete(webauthn::remove))
+        .route("/me/webauthn/register/begin", post(webauthn::register_begin))
+        .route("/me/webauthn/register/finish", post(webauthn::register_finish))
+        .route("/me/step-up/webauthn/begin", post(webauthn::step_up_begin))
+        .route("/me/step-up/webauthn", post(webauthn::step_up))
         .route("/tokens", post(tokens::create).get(tokens::list))
         .route("/tokens/{id}", delete(tokens::revoke))
         .route(
