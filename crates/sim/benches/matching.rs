@@ -31,7 +31,8 @@
 //!
 //! For instruction counts (steadier than time on a shared machine), set
 //! `MATCHING_PROFILE_ROUNDS=<n>`: the binary then fills the book and warms up, runs `n`
-//! rounds without criterion and prints what it did, e.g.
+//! rounds without criterion and prints what it did, with orders/s by wall clock and by the
+//! thread's CPU time (the per-core figure when other work shares the cores), e.g.
 //! `valgrind --tool=cachegrind --cache-sim=no target/release/deps/matching-<hash>`; the
 //! difference between two runs (n and 0 rounds) divided by `n × OPS` is instructions per order.
 
@@ -270,9 +271,12 @@ fn main() {
         let mut rng = ChaCha8Rng::seed_from_u64(9);
         let (mut st, ops) = warmed_up(&mut rng);
         let mut events = 0;
+        let (wall0, cpu0) = (std::time::Instant::now(), thread_cpu_ns());
         for _ in 0..rounds {
             events += st.run(black_box(&ops));
         }
+        let (wall, cpu) = (wall0.elapsed().as_secs_f64(), thread_cpu_ns());
+        let orders = (rounds * OPS) as f64;
         println!(
             "{rounds} rounds of {OPS} ops: {events} events, open user orders {}, tracked {}, \
              cancels of filled orders {}",
@@ -280,8 +284,26 @@ fn main() {
             st.tracked.len(),
             st.unknown_cancels
         );
+        if rounds > 0 {
+            println!("wall clock: {:.0} orders/s ({wall:.3} s)", orders / wall);
+            if let (Some(c0), Some(c1)) = (cpu0, cpu) {
+                let secs = (c1 - c0) as f64 / 1e9;
+                println!(
+                    "thread CPU time: {:.0} orders per CPU-second ({secs:.3} s on a core)",
+                    orders / secs
+                );
+            }
+        }
         return;
     }
     benches();
     Criterion::default().configure_from_args().final_summary();
+}
+
+/// CPU time this thread has run (ns), from `/proc/thread-self/schedstat` (Linux): on a
+/// machine whose cores are shared with other work, orders per CPU-second is the per-core
+/// throughput, where wall-clock time also counts the time the scheduler gave to others.
+fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
 }

@@ -24,15 +24,46 @@ use std::hash::BuildHasherDefault;
 pub(crate) struct Px(pub Decimal);
 
 impl Ord for Px {
-    #[inline]
+    // Always inlined: B-tree searches call it per node entry, and an out-of-line call there
+    // costs as much as the comparison.
+    #[inline(always)]
     fn cmp(&self, other: &Self) -> Ordering {
         let (a, b) = (&self.0, &other.0);
         if a.scale() == b.scale() {
             // Same scale: the values compare like their signed mantissas (−0 equals 0).
             a.mantissa().cmp(&b.mantissa())
         } else {
-            a.cmp(b)
+            // Different scales (a balance against an order amount, a notional against the
+            // filter minimum): the coarser mantissa brought to the finer scale, in i128,
+            // when that cannot overflow; Decimal's general comparison otherwise.
+            cross_scale_cmp(a, b).unwrap_or_else(|| a.cmp(b))
         }
+    }
+}
+
+/// Powers of ten up to 10^28 (Decimal's largest scale), all within i128.
+pub(crate) const POW10: [i128; 29] = {
+    let mut t = [1i128; 29];
+    let mut i = 1;
+    while i < 29 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// `a` against `b` at the finer of their two scales, exactly; `None` when the rescaled
+/// mantissa would not fit an i128. Out of line so that [`Px::cmp`]'s same-scale path stays
+/// small enough to inline everywhere.
+#[inline(never)]
+pub(crate) fn cross_scale_cmp(a: &Decimal, b: &Decimal) -> Option<Ordering> {
+    let (sa, sb) = (a.scale(), b.scale());
+    if sa < sb {
+        let up = a.mantissa().checked_mul(*POW10.get((sb - sa) as usize)?)?;
+        Some(up.cmp(&b.mantissa()))
+    } else {
+        let up = b.mantissa().checked_mul(*POW10.get((sa - sb) as usize)?)?;
+        Some(a.mantissa().cmp(&up))
     }
 }
 
@@ -63,7 +94,7 @@ impl std::hash::Hash for Px {
 
 /// `a` compared with `b`, exactly as `Decimal` orders them, without its general path when
 /// both share a scale (the common case: a market's prices and quantities share scales).
-#[inline]
+#[inline(always)]
 pub(crate) fn dcmp(a: Decimal, b: Decimal) -> Ordering {
     Px(a).cmp(&Px(b))
 }
@@ -208,5 +239,55 @@ impl Book {
             (Some((b, _)), Some((a, _))) => b >= a,
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn decimal() -> impl Strategy<Value = Decimal> {
+        prop_oneof![
+            // Engine-like amounts at a few scales.
+            (-10_000_000_000i64..10_000_000_000, 0u32..12).prop_map(|(m, s)| Decimal::new(m, s)),
+            // Anything Decimal holds, so the i128 rescale overflows and falls back.
+            (
+                any::<u32>(),
+                any::<u32>(),
+                any::<u32>(),
+                any::<bool>(),
+                0u32..=28
+            )
+                .prop_map(|(lo, mid, hi, neg, s)| Decimal::from_parts(lo, mid, hi, neg, s)),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn px_orders_and_equals_like_decimal(a in decimal(), b in decimal()) {
+            prop_assert_eq!(dcmp(a, b), a.cmp(&b), "{} vs {}", a, b);
+            prop_assert_eq!(Px(a) == Px(b), a == b, "{} == {}", a, b);
+            // The same value at a finer scale compares equal.
+            let mut c = a;
+            c.rescale((a.scale() + 3).min(28));
+            if c == a {
+                prop_assert_eq!(dcmp(a, c), std::cmp::Ordering::Equal);
+                prop_assert!(Px(a) == Px(c));
+            }
+        }
+    }
+
+    #[test]
+    fn known_answers_across_scales() {
+        use rust_decimal_macros::dec;
+        assert_eq!(dcmp(dec!(5), dec!(10.0000002)), Ordering::Less);
+        assert_eq!(dcmp(dec!(10.0000002), dec!(5)), Ordering::Greater);
+        assert_eq!(dcmp(dec!(5.00), dec!(5)), Ordering::Equal);
+        assert_eq!(dcmp(dec!(-0.0), dec!(0)), Ordering::Equal);
+        assert_eq!(dcmp(dec!(-1.5), dec!(-1.49)), Ordering::Less);
+        assert_eq!(dcmp(Decimal::MAX, Decimal::new(1, 28)), Ordering::Greater);
+        assert!(Px(dec!(1.0)) == Px(dec!(1.00)));
+        assert!(Px(dec!(1.0)) != Px(dec!(1.01)));
     }
 }

@@ -24,8 +24,31 @@ pub(crate) fn add(a: Decimal, b: Decimal) -> Decimal {
         if let Ok(d) = Decimal::try_from_i128_with_scale(a.mantissa() + b.mantissa(), a.scale()) {
             return d;
         }
+    } else if let Some(d) = cross_scale(a, b, false) {
+        return d;
     }
     a + b
+}
+
+/// `a ± b` for nonzero operands of different scales: Decimal aligns both at the larger scale
+/// and keeps it when the result fits 96 bits; so does this, in i128 (a balance at scale 8
+/// plus an amount at scale 7 is the common case). `None` when anything would not fit.
+#[inline(never)]
+fn cross_scale(a: Decimal, b: Decimal, negate_b: bool) -> Option<Decimal> {
+    use super::book::POW10;
+    let (sa, sb) = (a.scale(), b.scale());
+    let (mut ma, mut mb) = (a.mantissa(), b.mantissa());
+    if sa < sb {
+        ma = ma.checked_mul(*POW10.get((sb - sa) as usize)?)?;
+    } else {
+        mb = mb.checked_mul(*POW10.get((sa - sb) as usize)?)?;
+    }
+    let r = if negate_b {
+        ma.checked_sub(mb)?
+    } else {
+        ma.checked_add(mb)?
+    };
+    Decimal::try_from_i128_with_scale(r, sa.max(sb)).ok()
 }
 
 /// `a − b`.
@@ -36,6 +59,11 @@ pub(crate) fn sub(a: Decimal, b: Decimal) -> Decimal {
     }
     if a.scale() == b.scale() {
         if let Ok(d) = Decimal::try_from_i128_with_scale(a.mantissa() - b.mantissa(), a.scale()) {
+            return d;
+        }
+    } else if !a.is_zero() {
+        // (0 − b is Decimal's own −b, at b's scale: left to Decimal.)
+        if let Some(d) = cross_scale(a, b, true) {
             return d;
         }
     }
@@ -119,6 +147,24 @@ mod tests {
         }
     }
 
+    proptest! {
+        #[test]
+        fn cross_scale_equals_decimal(
+            a in -10_000_000_000_000i64..10_000_000_000_000,
+            b in -10_000_000_000_000i64..10_000_000_000_000,
+            sa in 0u32..=28,
+            sb in 0u32..=28,
+        ) {
+            let (x, y) = (Decimal::new(a, sa), Decimal::new(b, sb));
+            if let Some(r) = x.checked_add(y) {
+                prop_assert!(same(add(x, y), r), "{x} + {y}: {} vs {r}", add(x, y));
+            }
+            if let Some(r) = x.checked_sub(y) {
+                prop_assert!(same(sub(x, y), r), "{x} - {y}: {} vs {r}", sub(x, y));
+            }
+        }
+    }
+
     #[test]
     fn known_answers() {
         use rust_decimal_macros::dec;
@@ -128,5 +174,11 @@ mod tests {
         assert!(same(mul(dec!(50000.01), dec!(0.0002)), dec!(10.000002)));
         assert!(same(mul(dec!(-2.0), dec!(3.00)), dec!(-6.000)));
         assert!(same(sub(dec!(5.00), dec!(5.00)), dec!(0.00)));
+        assert!(same(
+            add(dec!(1000000000000), dec!(0.0000002)),
+            dec!(1000000000000.0000002)
+        ));
+        assert!(same(sub(dec!(10.5), dec!(0.0000002)), dec!(10.4999998)));
+        assert!(same(sub(dec!(0.25), dec!(1)), dec!(-0.75)));
     }
 }

@@ -322,6 +322,13 @@ impl Engine {
 
     /// Files a finished order (no longer in `open`) into its account's history.
     pub(crate) fn close(&mut self, m: usize, o: &Order) {
+        self.close_as(m, o, true);
+    }
+
+    /// [`Engine::close`] for an order that was `registered` as open by
+    /// [`Engine::register_open`] or not (a taker that never rested): only a registered one
+    /// has a client-id entry and an open count to drop, so the others skip that hash probe.
+    pub(crate) fn close_as(&mut self, m: usize, o: &Order, registered: bool) {
         if o.account == HOUSE_ACCOUNT {
             let list = &mut self.markets[m].house_orders;
             if let Some(pos) = list.iter().position(|id| *id == o.order_id) {
@@ -331,14 +338,16 @@ impl Engine {
         }
         let cap = self.config.order_history_cap.max(1);
         if let Some(u) = self.users.get_mut(o.account.idx()) {
-            // One probe: drop the client id only when it still names this order.
-            if let Entry::Occupied(e) = u.open_by_client.entry(o.client_order_id) {
-                if *e.get() == (m as u32, o.order_id) {
-                    e.remove();
+            if registered {
+                // One probe: drop the client id only when it still names this order.
+                if let Entry::Occupied(e) = u.open_by_client.entry(o.client_order_id) {
+                    if *e.get() == (m as u32, o.order_id) {
+                        e.remove();
+                    }
                 }
-            }
-            if let Some(c) = u.open_count.get_mut(m) {
-                *c = c.saturating_sub(1);
+                if let Some(c) = u.open_count.get_mut(m) {
+                    *c = c.saturating_sub(1);
+                }
             }
             if let Some(list) = u.closed.get_mut(m) {
                 if list.len() >= cap {
@@ -361,14 +370,18 @@ impl Engine {
         }
     }
 
-    /// Runs a working order (funds already locked, not in `open`, registered): FOK check,
-    /// matching, then rest (GTC with a limit price) or expire the remainder.
+    /// Runs a working order (funds already locked, not in `open`): FOK check, matching, then
+    /// rest (GTC with a limit price) or expire the remainder. `registered` says whether the
+    /// order is already registered as open (a fired stop); a new order is registered only
+    /// when it rests, since nothing can look up a taker by client id while it executes and
+    /// most takers never rest (that saves two hash-map operations per taker).
     pub(crate) fn execute(
         &mut self,
         m: usize,
         mut o: Order,
         now: u64,
         fills: &mut Vec<Fill>,
+        registered: bool,
     ) -> Order {
         let has_limit = o.order_type.has_limit_price();
         if has_limit && o.time_in_force == TimeInForce::Fok {
@@ -379,7 +392,7 @@ impl Engine {
                 o.status = OrderStatus::Expired;
                 o.update_time = now;
                 self.report(&o, ExecutionType::Expired, None, now);
-                self.close(m, &o);
+                self.close_as(m, &o, registered);
                 return o;
             }
         }
@@ -404,17 +417,20 @@ impl Engine {
                 o.status = OrderStatus::Expired;
                 self.report(&o, ExecutionType::Expired, None, now);
             }
-            self.close(m, &o);
+            self.close_as(m, &o, registered);
             return o;
         }
         let remaining = o.remaining_qty();
         if remaining.is_zero() {
             o.status = OrderStatus::Filled;
             self.release(m, &mut o); // a market BUY may keep a rounding remainder
-            self.close(m, &o);
+            self.close_as(m, &o, registered);
             return o;
         }
         if has_limit && o.time_in_force == TimeInForce::Gtc {
+            if !registered {
+                self.register_open(m, &o);
+            }
             let mk = &mut self.markets[m];
             let total = mk.book.insert(o.side, o.price, o.order_id, remaining);
             mk.open.insert(o.order_id, o);
@@ -429,7 +445,7 @@ impl Engine {
         o.status = OrderStatus::Expired;
         o.update_time = now;
         self.report(&o, ExecutionType::Expired, None, now);
-        self.close(m, &o);
+        self.close_as(m, &o, registered);
         o
     }
 

@@ -288,7 +288,8 @@ impl Engine {
             locked: amount,
         };
         let mut fills = Vec::new();
-        let o = self.execute(m, o, now, &mut fills);
+        // House quotes have no client-id bookkeeping either way.
+        let o = self.execute(m, o, now, &mut fills, false);
         o.status.is_open().then_some(o.order_id)
     }
 }

@@ -90,9 +90,11 @@ impl Engine {
             working_time: if is_stop { 0 } else { now_ms },
             locked: lock_amount,
         };
-        self.register_open(m, &o);
         self.report(&o, ExecutionType::New, None, now_ms);
         let order = if is_stop {
+            // A pending stop is open from now on; other orders are registered by `execute`
+            // if they rest.
+            self.register_open(m, &o);
             let mk = &mut self.markets[m];
             let key = (o.stop_price, o.order_id);
             if rises(o.order_type, o.side) {
@@ -103,7 +105,7 @@ impl Engine {
             mk.open.insert(o.order_id, o);
             o
         } else {
-            self.execute(m, o, now_ms, fills)
+            self.execute(m, o, now_ms, fills, false)
         };
         self.run_stops(m, now_ms);
         self.finish_in_place(now_ms);
@@ -448,7 +450,7 @@ impl Engine {
             o.locked = cost;
         }
         let mut fills: Vec<Fill> = Vec::new();
-        self.execute(m, o, now, &mut fills);
+        self.execute(m, o, now, &mut fills, true);
     }
 }
 
