@@ -87,6 +87,12 @@ pub enum AuthError {
     /// The email is taken.
     #[error("an account with this email already exists")]
     EmailTaken,
+    /// An emailed link is unknown, already used, expired or for another purpose.
+    #[error("this link is unknown, already used or expired")]
+    InvalidLink,
+    /// The action sends email, and no `[email]` relay is configured.
+    #[error("email is not configured on this server")]
+    EmailNotConfigured,
     /// Open sign-up is off.
     #[error("sign-up is disabled on this server")]
     SignupDisabled,
@@ -143,6 +149,8 @@ impl AuthError {
             AuthError::NotFound(_) => "not_found",
             AuthError::EmailTaken => "email_taken",
             AuthError::SignupDisabled => "signup_disabled",
+            AuthError::InvalidLink => "invalid_link",
+            AuthError::EmailNotConfigured => "email_not_configured",
             AuthError::InvalidInput { .. } => "invalid_input",
             AuthError::Throttled { .. } => "throttled",
             AuthError::Busy => "busy",

@@ -12,6 +12,9 @@
 //! - [`tokens`]: 256-bit bearer tokens (sessions, personal tokens, login challenges), stored
 //!   only as SHA-256 digests.
 //! - [`throttle`]: growing delays per account and per address, never a permanent lock.
+//! - [`email`]: SMTP (lettre over rustls) behind a non-blocking outbox, and the messages;
+//!   the notices and emailed links (lockdown, reset, email-change revert, sign-up) are
+//!   [`AuthService`] methods driven by a [`Mailer`].
 //! - [`webauthn`]: passkeys and security keys (webauthn-rs), the phishing-resistant factor;
 //!   signature counters checked, ceremony state kept server-side.
 //! - [`AuthService`]: the login flow, sessions, step-up, personal tokens, second-factor
@@ -25,6 +28,7 @@
 //! `REDACTED`; no error, log line or audit event carries one.
 
 mod config;
+pub mod email;
 mod error;
 pub mod passwords;
 pub mod recovery;
@@ -37,6 +41,7 @@ pub mod webauthn;
 
 pub use config::AuthConfig;
 pub use error::{AuthError, PasswordRejection};
+pub use service::{LinkLockdown, Mailer};
 pub use service::{
     Actor, AuthService, CreatedUser, LoginOutcome, NewApiToken, NewSession, PasskeyRegistered,
     Principal, RequestContext, Role, Scope, SecondFactorMethod, TotpEnrollment, Via,

@@ -21,6 +21,8 @@ pub enum TokenKind {
     Api,
     /// A login in progress (second factor, password change, enrolment, setup link).
     Challenge,
+    /// A link sent by email (lockdown, password reset, email-change revert, sign-up).
+    EmailLink,
 }
 
 impl TokenKind {
@@ -29,6 +31,7 @@ impl TokenKind {
             TokenKind::Session => "tws_",
             TokenKind::Api => "twp_",
             TokenKind::Challenge => "twc_",
+            TokenKind::EmailLink => "twe_",
         }
     }
 }

@@ -164,6 +164,8 @@ impl From<AuthError> for ApiError {
             | AuthError::WebauthnRequired
             | AuthError::Forbidden
             | AuthError::SignupDisabled => StatusCode::FORBIDDEN,
+            AuthError::InvalidLink => StatusCode::GONE,
+            AuthError::EmailNotConfigured => StatusCode::NOT_IMPLEMENTED,
             AuthError::NotFound(_) => StatusCode::NOT_FOUND,
             AuthError::EmailTaken => StatusCode::CONFLICT,
             AuthError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,

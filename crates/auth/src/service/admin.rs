@@ -136,38 +136,6 @@ impl AuthService {
         })
     }
 
-    /// Open sign-up (off unless [`crate::AuthConfig::open_signup`]); the new account then
-    /// logs in normally.
-    pub async fn sign_up(
-        &self,
-        email: &str,
-        password: SecretString,
-        ctx: &RequestContext,
-        now_us: i64,
-    ) -> Result<UserId, AuthError> {
-        if !self.config.open_signup {
-            return Err(AuthError::SignupDisabled);
-        }
-        let email = normalize_email(email)?;
-        check_password(password.expose(), &email).map_err(AuthError::WeakPassword)?;
-        let hash = self.hash(password).await?;
-        let user_id = self
-            .store
-            .create_account(&NewAccount {
-                email,
-                role: Role::User.as_str().into(),
-                password_hash: Some(hash),
-                created_at_us: now_us,
-            })
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => AuthError::EmailTaken,
-                other => AuthError::Store(other),
-            })?;
-        self.record(self.event(now_us, "auth.signup", Outcome::Ok, Some(user_id), Some(ctx)))?;
-        Ok(user_id)
-    }
-
     /// Forces one user to set a new password at next login; their sessions, personal tokens
     /// and logins in progress are revoked. Returns the number of sessions revoked.
     pub async fn force_password_reset(

@@ -9,6 +9,7 @@ mod access;
 mod admin;
 mod factors;
 mod login;
+mod notices;
 mod passkey_auth;
 mod passkeys;
 
@@ -28,6 +29,7 @@ use crate::tokens::Token;
 pub use admin::{Actor, CreatedUser};
 pub use factors::TotpEnrollment;
 pub use login::{LoginOutcome, SecondFactorMethod};
+pub use notices::{LinkLockdown, Mailer};
 pub use passkeys::PasskeyRegistered;
 
 /// Where a request came from (for throttling, audit and the session list).
@@ -175,6 +177,8 @@ pub struct AuthService {
     /// A hash of a random password under the parameters in force: logins for unknown
     /// accounts verify against it, so they cost the same time as logins for known ones.
     pub(crate) dummy_hash: Arc<str>,
+    /// Sends the email notices (`None`: email is not configured).
+    pub(crate) mail: Option<Arc<notices::Mailer>>,
     /// The WebAuthn verifier (relying party from `config.webauthn`).
     pub(crate) rp: Arc<crate::webauthn::RelyingParty>,
 }
@@ -202,6 +206,7 @@ impl AuthService {
             config: Arc::new(config),
             pool,
             dummy_hash: dummy_hash.into(),
+            mail: None,
         })
     }
 
@@ -235,7 +240,12 @@ impl AuthService {
     }
 
     pub(crate) fn record(&self, event: AuditEvent) -> Result<(), AuthError> {
+        // Notices (new device, factor changes) follow recorded events only.
+        let notice = self.notice_for(&event);
         self.audit.record(event)?;
+        if let Some(job) = notice {
+            job.spawn();
+        }
         Ok(())
     }
 

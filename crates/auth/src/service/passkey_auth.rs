@@ -231,14 +231,17 @@ impl AuthService {
         .await
     }
 
-    /// Whether a step-up must use WebAuthn rather than a TOTP code.
+    /// Whether a step-up must use WebAuthn rather than a TOTP code: always for an admin
+    /// under the WebAuthn policy (one without a passkey cannot step up at all, so a session
+    /// from before the policy cannot reach admin actions), and for an account whose only
+    /// second factor is a passkey.
     pub(crate) async fn step_up_needs_passkey(
         &self,
         account: &AccountRow,
         has_totp: bool,
     ) -> Result<bool, AuthError> {
-        Ok(self.store.has_webauthn_credential(account.id).await?
-            && (self.webauthn_required(account) || !has_totp))
+        Ok(self.webauthn_required(account)
+            || (!has_totp && self.store.has_webauthn_credential(account.id).await?))
     }
 
     pub(crate) async fn step_up_assertion(
