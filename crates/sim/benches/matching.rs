@@ -253,12 +253,31 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(OPS as u64));
     g.bench_function("mixed_orders", |b| b.iter(|| black_box(st.run(&ops))));
     g.finish();
+    // BENCHMARKS.md's same-run baseline: a bare HMAC-SHA256 of a Binance order payload, hex
+    // encoded (what the signer benchmarks compare against), so figures from runs under
+    // different machine load can be compared as ratios.
+    let mut g = c.benchmark_group("baseline");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("bare_hmac_sha256", |b| b.iter(|| black_box(bare_hmac())));
+    g.finish();
     eprintln!(
         "open user orders at the end: {} (tracked {}), cancels of filled orders: {}",
         st.open_user_orders(),
         st.tracked.len(),
         st.unknown_cancels
     );
+}
+
+/// A bare HMAC-SHA256 of a signed Binance LIMIT order's payload, hex encoded.
+fn bare_hmac() -> String {
+    use hmac::{Hmac, Mac};
+    const PAYLOAD: &[u8] =
+        b"symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01000000\
+        &price=50000.00&recvWindow=5000&timestamp=1700000000000";
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(black_box(b"bench-secret-key-of-64-bytes-"))
+        .expect("HMAC takes keys of any length");
+    mac.update(black_box(PAYLOAD));
+    hex::encode(mac.finalize().into_bytes())
 }
 
 criterion_group!(benches, bench);

@@ -12,12 +12,14 @@
 //! [`Engine::add_account`]. The whole `Engine` is `Serialize + Deserialize` for snapshots.
 //!
 //! Performance (the `matching` bench, steady state of 20K open orders, see its doc comment):
-//! about 5,150 instructions per order (cachegrind; 7,550 before this round), 1.1–1.4M
-//! orders/s on one core of the 2-core dev machine depending on its load. What keeps
-//! it there: events are written once into the caller's buffer (`*_into`), depth levels and
-//! balances ride inline in events (no per-event allocation), filters are checked as integer
-//! grids, same-scale Decimal arithmetic takes an integer fast path (`dmath`), book keys
-//! compare mantissas, open orders live in a slab indexed by an id window, and the static
+//! about 4,965 instructions per order (cachegrind; 7,550 two rounds ago), 0.9–1.15M
+//! orders/s on one core of the 2-core dev machine depending on its load, 1.0–1.2M per CPU
+//! second of the bench thread (see BENCHMARKS.md). What keeps it there: events are written
+//! once into the caller's buffer (`*_into`), depth levels and balances ride inline in events
+//! (no per-event allocation), filters are checked as integer grids, Decimal arithmetic and
+//! comparisons take integer fast paths (same scale, and across scales in i128: `dmath`,
+//! `book::dcmp`), takers touch the client-id map only if they rest, book keys compare
+//! mantissas, open orders live in a slab indexed by an id window, and the static
 //! house only tops up the ladder levels takers filled instead of re-placing all of them.
 //!
 //! Binance semantics kept on purpose: a LIMIT_MAKER that would cross is -2010 "Order would
