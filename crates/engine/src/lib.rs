@@ -59,6 +59,7 @@ pub mod event;
 mod ids;
 pub mod market;
 mod serde_text;
+pub mod service;
 mod side_book;
 mod slab;
 mod snapshot;

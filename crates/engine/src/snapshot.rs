@@ -44,6 +44,16 @@ impl TriggerBooks {
         }
     }
 
+    /// One armed trigger's spec and live leg states (what [`Self::snapshot`] lists for it), or
+    /// `None` if it is not armed. A caller persists this to restore the trigger exactly
+    /// (a trailing stop's extreme, a bracket's progress) after a restart.
+    pub fn armed_trigger(&self, id: crate::spec::TriggerId) -> Option<ArmedTrigger> {
+        let at = self.ids.get(id, &self.slab)?;
+        let mut ring = self.slab.ring(at);
+        ring.sort_by_key(|&l| self.slab[l].leg);
+        Some(self.armed(&ring))
+    }
+
     /// Re-arms everything in a snapshot taken by [`Self::snapshot`] (markets must be registered
     /// first). All or nothing: on error nothing is armed. Arming order is kept.
     pub fn restore(&mut self, snapshot: Snapshot) -> Result<(), ArmError> {

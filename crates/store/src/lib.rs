@@ -19,6 +19,7 @@ mod sessions;
 mod settings;
 pub mod testing;
 mod throttle;
+mod trigger_orders;
 mod triggers;
 mod users;
 mod webauthn;
@@ -37,6 +38,9 @@ pub use lockdown::LockdownCounts;
 pub use secrets::SealedRow;
 pub use sessions::{ApiTokenRow, ChallengeRow, SessionRow};
 pub use throttle::ThrottleRow;
+pub use trigger_orders::{
+    DecisionOutcome, NewTriggerOrder, OrderState, OrderUpdate, TriggerDecision, TriggerOrderRow,
+};
 pub use triggers::{NewTrigger, TriggerRow, TriggerState, TriggerTransition};
 pub use users::{NewUser, UserRow};
 pub use webauthn::{WebauthnCeremonyRow, WebauthnCredentialRow};

@@ -74,6 +74,8 @@ pub struct NewTrigger {
     pub symbol: String,
     /// The engine's spec, JSON (opaque to the store).
     pub spec: String,
+    /// The engine's live state of the armed trigger, JSON (opaque to the store).
+    pub armed_state: Option<String>,
     /// Creation time, µs since the epoch.
     pub created_at_us: i64,
 }
@@ -99,6 +101,8 @@ pub struct TriggerRow {
     pub client_order_id: Option<String>,
     /// The venue's order id, once the venue confirmed the order.
     pub venue_order_id: Option<String>,
+    /// The engine's live state while armed (trailing extremes, bracket progress), JSON.
+    pub armed_state: Option<String>,
     /// Creation time, µs.
     pub created_at_us: i64,
     /// Last state change, µs.
@@ -123,9 +127,9 @@ pub struct TriggerTransition<'a> {
 }
 
 const COLUMNS: &str = "id, owner_id, credential_id, venue, symbol, spec, state, \
-                       client_order_id, venue_order_id, created_at_us, updated_at_us";
+                       client_order_id, venue_order_id, armed_state, created_at_us, updated_at_us";
 
-fn parse_uuid(column: &'static str, text: &str) -> Result<Uuid, StoreError> {
+pub(crate) fn parse_uuid(column: &'static str, text: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(text).map_err(|_| StoreError::Corrupt {
         column,
         reason: "not a UUID".into(),
@@ -154,8 +158,9 @@ fn from_row(row: &AnyRow) -> Result<TriggerRow, StoreError> {
         state: TriggerState::parse(&state)?,
         client_order_id: row.get(7),
         venue_order_id: row.get(8),
-        created_at_us: row.get(9),
-        updated_at_us: row.get(10),
+        armed_state: row.get(9),
+        created_at_us: row.get(10),
+        updated_at_us: row.get(11),
     })
 }
 
@@ -164,8 +169,8 @@ impl Store {
     /// may acknowledge the trigger. A taken id is a `Conflict`.
     pub async fn insert_trigger(&self, t: &NewTrigger) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO triggers (id, owner_id, credential_id, venue, symbol, spec, state, \
-             created_at_us, updated_at_us) VALUES ($1, $2, $3, $4, $5, $6, 'armed', $7, $7)",
+            "INSERT INTO triggers (id, owner_id, credential_id, venue, symbol, spec, armed_state, \
+             state, created_at_us, updated_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, 'armed', $8, $8)",
         )
         .bind(t.id.hyphenated().to_string())
         .bind(t.owner_id.to_string())
@@ -173,6 +178,7 @@ impl Store {
         .bind(&t.venue)
         .bind(&t.symbol)
         .bind(&t.spec)
+        .bind(t.armed_state.as_deref())
         .bind(t.created_at_us)
         .execute(&self.pool)
         .await
@@ -224,5 +230,44 @@ impl Store {
         .await
         .map_err(query_err("select triggers by state"))?;
         rows.iter().map(from_row).collect()
+    }
+
+    /// A user's triggers, newest first, at most `limit`.
+    pub async fn triggers_of_owner(
+        &self,
+        owner: UserId,
+        limit: i64,
+    ) -> Result<Vec<TriggerRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM triggers WHERE owner_id = $1 \
+             ORDER BY created_at_us DESC, id DESC LIMIT $2"
+        ))
+        .bind(owner.to_string())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(query_err("select triggers of owner"))?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// Replaces the live state of an armed trigger (a trailing stop's new extreme). Returns
+    /// false if it is no longer armed.
+    pub async fn update_armed_state(
+        &self,
+        id: Uuid,
+        armed_state: &str,
+        now_us: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE triggers SET armed_state = $1, updated_at_us = $2 \
+             WHERE id = $3 AND state = 'armed'",
+        )
+        .bind(armed_state)
+        .bind(now_us)
+        .bind(id.hyphenated().to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(query_err("update trigger armed state"))?;
+        Ok(done.rows_affected() == 1)
     }
 }

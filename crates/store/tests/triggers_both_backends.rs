@@ -1,10 +1,13 @@
 //! Durable triggers on SQLite and PostgreSQL: insert, compare-and-set transitions, listing by
-//! state.
+//! state, order decisions under the trading switches, forward-only order states.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use tradeward_domain::CredentialId;
 use tradeward_store::testing::{fresh_postgres, fresh_sqlite};
-use tradeward_store::{NewTrigger, NewUser, Store, StoreError, TriggerState, TriggerTransition};
+use tradeward_store::{
+    DecisionOutcome, NewTrigger, NewTriggerOrder, NewUser, OrderState, OrderUpdate, Store,
+    StoreError, TriggerDecision, TriggerState, TriggerTransition,
+};
 use uuid::Uuid;
 
 /// Runs one scenario as two tests: `sqlite` and `postgres`.
@@ -62,6 +65,7 @@ on_both!(insert_transition_list, |store: Store| async move {
         venue: "sim".into(),
         symbol: "BTC/USDT".into(),
         spec: format!("{{\"n\":{at}}}"),
+        armed_state: Some("{}".into()),
         created_at_us: at,
     };
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
@@ -121,4 +125,207 @@ on_both!(insert_transition_list, |store: Store| async move {
         .unwrap()
         .is_empty());
     assert_eq!(store.trigger(Uuid::now_v7()).await.unwrap(), None);
+});
+
+on_both!(decisions_orders_and_switches, |store: Store| async move {
+    let owner = store
+        .create_user(&NewUser {
+            email: "d@example.com".into(),
+            role: "user".into(),
+            created_at_us: 1,
+        })
+        .await
+        .unwrap();
+    let credential = CredentialId::new();
+    let new = |id: Uuid, at: i64| NewTrigger {
+        id,
+        owner_id: owner,
+        credential_id: Some(credential),
+        venue: "sim".into(),
+        symbol: "BTC/USDT".into(),
+        spec: "{}".into(),
+        armed_state: Some("v1".into()),
+        created_at_us: at,
+    };
+    let ids: Vec<Uuid> = (0..4).map(|_| Uuid::now_v7()).collect();
+    for (i, id) in ids.iter().enumerate() {
+        store.insert_trigger(&new(*id, i as i64)).await.unwrap();
+    }
+    let coids = ["twa0", "twa1", "twb1", "twc0"];
+    let order = |i: usize, leg: u8| NewTriggerOrder {
+        client_order_id: coids[i],
+        leg,
+        credential_id: credential,
+        symbol: "BTC/USDT",
+        order_json: "{\"side\":\"sell\"}",
+    };
+    // One transaction: trigger 0 fires for good, trigger 1's bracket primary fires (it stays
+    // armed with a new live state), trigger 2 is not armed (unknown id).
+    let out = store
+        .decide_triggers(
+            &[
+                TriggerDecision {
+                    trigger_id: ids[0],
+                    to: TriggerState::Firing,
+                    armed_state: None,
+                    order: Some(order(0, 0)),
+                },
+                TriggerDecision {
+                    trigger_id: ids[1],
+                    to: TriggerState::Armed,
+                    armed_state: Some("v2"),
+                    order: Some(order(1, 0)),
+                },
+                TriggerDecision {
+                    trigger_id: Uuid::now_v7(),
+                    to: TriggerState::Firing,
+                    armed_state: None,
+                    order: Some(order(3, 0)),
+                },
+            ],
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        out,
+        [
+            DecisionOutcome::Applied,
+            DecisionOutcome::Applied,
+            DecisionOutcome::NotArmed
+        ]
+    );
+    let r0 = store.trigger(ids[0]).await.unwrap().unwrap();
+    assert_eq!(r0.state, TriggerState::Firing);
+    assert_eq!(r0.client_order_id.as_deref(), Some("twa0"));
+    let r1 = store.trigger(ids[1]).await.unwrap().unwrap();
+    assert_eq!(r1.state, TriggerState::Armed);
+    assert_eq!(r1.armed_state.as_deref(), Some("v2"));
+    assert_eq!(store.trigger_order("twc0").await.unwrap(), None);
+    let o = store.trigger_order("twa0").await.unwrap().unwrap();
+    assert_eq!(
+        (o.trigger_id, o.leg, o.state),
+        (ids[0], 0, OrderState::Decided)
+    );
+    assert_eq!(o.order_json, "{\"side\":\"sell\"}");
+
+    // A leg decides once: the same leg again is refused and nothing is half-written.
+    let again = store
+        .decide_triggers(
+            &[TriggerDecision {
+                trigger_id: ids[1],
+                to: TriggerState::Firing,
+                armed_state: None,
+                order: Some(NewTriggerOrder {
+                    client_order_id: "twzz",
+                    ..order(1, 0)
+                }),
+            }],
+            101,
+        )
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    assert_eq!(
+        store.trigger(ids[1]).await.unwrap().unwrap().state,
+        TriggerState::Armed
+    );
+    assert_eq!(store.trigger_order("twzz").await.unwrap(), None);
+
+    // Owner's switch off: the order is not decided, the trigger is missed.
+    assert!(store.set_user_trading(owner, false).await.unwrap());
+    let out = store
+        .decide_triggers(
+            &[TriggerDecision {
+                trigger_id: ids[2],
+                to: TriggerState::Firing,
+                armed_state: None,
+                order: Some(order(2, 1)),
+            }],
+            102,
+        )
+        .await
+        .unwrap();
+    assert_eq!(out, [DecisionOutcome::TradingOff]);
+    assert_eq!(
+        store.trigger(ids[2]).await.unwrap().unwrap().state,
+        TriggerState::Missed
+    );
+    assert_eq!(store.trigger_order("twb1").await.unwrap(), None);
+    // Global switch off (owner back on): the same.
+    store.set_user_trading(owner, true).await.unwrap();
+    store.set_global_trading(false, 103).await.unwrap();
+    let out = store
+        .decide_triggers(
+            &[TriggerDecision {
+                trigger_id: ids[3],
+                to: TriggerState::Firing,
+                armed_state: None,
+                order: Some(order(3, 0)),
+            }],
+            104,
+        )
+        .await
+        .unwrap();
+    assert_eq!(out, [DecisionOutcome::TradingOff]);
+    assert_eq!(
+        store.trigger(ids[3]).await.unwrap().unwrap().state,
+        TriggerState::Missed
+    );
+    // A decision without an order (an alert firing) is not a trade: switches do not apply.
+    store.set_global_trading(true, 105).await.unwrap();
+
+    // Order states only move forward.
+    let up = |state, venue: Option<&'static str>, qty: Option<&'static str>| OrderUpdate {
+        client_order_id: "twa0",
+        state,
+        venue_order_id: venue,
+        executed_qty: qty,
+        now_us: 200,
+    };
+    assert!(store
+        .update_trigger_order(&up(OrderState::New, Some("7"), None))
+        .await
+        .unwrap());
+    assert!(store
+        .update_trigger_order(&up(OrderState::PartiallyFilled, None, Some("0.1")))
+        .await
+        .unwrap());
+    assert!(store
+        .update_trigger_order(&up(OrderState::PartiallyFilled, None, Some("0.2")))
+        .await
+        .unwrap());
+    assert!(!store
+        .update_trigger_order(&up(OrderState::New, None, None))
+        .await
+        .unwrap());
+    assert!(store
+        .update_trigger_order(&up(OrderState::Filled, None, Some("0.5")))
+        .await
+        .unwrap());
+    assert!(!store
+        .update_trigger_order(&up(OrderState::Cancelled, None, None))
+        .await
+        .unwrap());
+    let o = store.trigger_order("twa0").await.unwrap().unwrap();
+    assert_eq!(o.state, OrderState::Filled);
+    assert_eq!(o.venue_order_id.as_deref(), Some("7"));
+    assert_eq!(o.executed_qty.as_deref(), Some("0.5"));
+    let open = store
+        .trigger_orders_in_states(&[OrderState::Decided, OrderState::New])
+        .await
+        .unwrap();
+    assert_eq!(
+        open.iter()
+            .map(|o| o.client_order_id.as_str())
+            .collect::<Vec<_>>(),
+        ["twa1"]
+    );
+    assert_eq!(store.trigger_orders_of(ids[1]).await.unwrap().len(), 1);
+
+    // Live state of an armed trigger (a trailing extreme) updates only while armed.
+    assert!(store.update_armed_state(ids[1], "v3", 300).await.unwrap());
+    assert!(!store.update_armed_state(ids[0], "v3", 300).await.unwrap());
+    let mine = store.triggers_of_owner(owner, 10).await.unwrap();
+    assert_eq!(mine.len(), 4);
+    assert_eq!(mine[0].id, ids[3], "newest first");
 });
