@@ -25,6 +25,7 @@ mod checkpointer;
 mod event;
 pub mod export;
 mod finding;
+mod incident;
 mod memory;
 pub mod merkle;
 pub mod report;
@@ -41,6 +42,7 @@ pub use checkpointer::Checkpointer;
 pub use event::{AuditEvent, Outcome};
 pub use export::{export_store, verify_export, ExportReport};
 pub use finding::{CheckpointOrigin, Finding, FindingKind};
+pub use incident::{lockdown_event, LOCKDOWN_KIND};
 pub use memory::MemoryAuditSink;
 pub use store_sink::{CheckpointPolicy, StoreAuditSink};
 pub use verify::{

@@ -54,7 +54,7 @@ enum Command {
         #[arg(long)]
         socket: PathBuf,
     },
-    /// The tamper-evident audit log: verify, export, checkpoint.
+    /// The tamper-evident audit log: verify, export, checkpoint, report.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
@@ -103,6 +103,12 @@ enum AuditCommand {
     Checkpoint {
         #[command(flatten)]
         args: commands::audit::AuditArgs,
+    },
+    /// The incident report: failed logins, new addresses, keys added, signer refusals,
+    /// switches, revocations and resets in the window, with counts per category.
+    Report {
+        #[command(flatten)]
+        args: commands::report::ReportArgs,
     },
 }
 
@@ -153,6 +159,9 @@ fn main() -> ExitCode {
             Command::Audit {
                 command: AuditCommand::Checkpoint { args },
             } => commands::audit::checkpoint(&args).await,
+            Command::Audit {
+                command: AuditCommand::Report { args },
+            } => commands::report::run(&args).await,
             Command::Serve { deployment } => commands::serve::run(&deployment).await,
             Command::Admin { command } => commands::admin::run(command).await,
             Command::Vault {

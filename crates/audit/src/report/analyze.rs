@@ -603,7 +603,11 @@ impl Analyzer {
         self.counts.sessions_revoked += sessions;
         self.counts.tokens_revoked += tokens;
         self.counts.forced_resets += 1;
-        self.counts.users_forced_to_reset += users;
+        // Users already required to reset (a repeated lockdown) are not forced again.
+        self.counts.users_forced_to_reset += detail
+            .get("users_newly_forced")
+            .and_then(Value::as_u64)
+            .unwrap_or(users);
         if detail.get("trading_was_enabled").and_then(Value::as_bool) == Some(true) {
             self.counts.trading_switch_changes += 1;
         }

@@ -40,6 +40,13 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: SessionsCommand,
     },
+    /// Incident response in one step: trading off for every account, every session and
+    /// personal token revoked, every user forced to set a new password; audited, idempotent,
+    /// prints what it did. Undo trading with `admin trading enable`.
+    Lockdown {
+        #[command(flatten)]
+        args: super::lockdown::LockdownArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -145,6 +152,7 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             println!("{n} sessions revoked");
             flush(&d).await
         }
+        AdminCommand::Lockdown { args } => super::lockdown::run(&args).await,
     }
 }
 

@@ -44,7 +44,7 @@ fn checkpoint_file(args: &AuditArgs) -> anyhow::Result<Option<(PathBuf, bool)>> 
     )))
 }
 
-async fn open_store(args: &DeploymentArgs) -> anyhow::Result<Store> {
+pub(crate) async fn open_store(args: &DeploymentArgs) -> anyhow::Result<Store> {
     let config = Config::load(args.config.as_deref())?.resolve(args.data_dir.as_deref())?;
     Store::open(&config.database_url)
         .await

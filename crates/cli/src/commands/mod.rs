@@ -4,6 +4,8 @@ pub mod admin;
 pub mod audit;
 pub mod demo;
 pub mod deployment;
+pub mod lockdown;
+pub mod report;
 pub mod serve;
 pub mod signer;
 pub mod sim;
