@@ -22,6 +22,7 @@ pub mod clock;
 mod error;
 pub mod filters;
 pub mod hub;
+pub mod kraken;
 mod traits;
 mod types;
 

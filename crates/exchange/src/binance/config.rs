@@ -116,7 +116,9 @@ fn host_of(rest: &str) -> &str {
     authority.split(':').next().unwrap_or("")
 }
 
-fn check_url(url: &str, secure: &str, plain: &str) -> Result<(), ExchangeError> {
+/// Checks a venue URL: TLS (`secure`) anywhere, plain (`plain`) only to a loopback host; no
+/// query, fragment or user info. Shared by every venue's configuration.
+pub(crate) fn check_url(url: &str, secure: &str, plain: &str) -> Result<(), ExchangeError> {
     let (rest, tls) = if let Some(r) = url.strip_prefix(secure) {
         (r, true)
     } else if let Some(r) = url.strip_prefix(plain) {

@@ -11,6 +11,7 @@ mod execution;
 pub mod http;
 pub mod websocket;
 
+pub(crate) use config::check_url;
 pub use config::BinanceConfig;
 pub use execution::BinanceExecution;
 pub use http::BinanceHttp;

@@ -4,7 +4,7 @@
 //! strings holding a decimal (never JSON floats), ids must fit their integer types, enums must
 //! be known values, unknown fields are ignored, and nothing is ever echoed into an error.
 
-mod de;
+pub(crate) mod de;
 pub(crate) mod enums;
 pub mod rest;
 pub mod stream;

@@ -40,23 +40,41 @@ impl Conn {
     /// Connects to `url` (`wss://` is TLS with certificate verification through rustls and
     /// the webpki roots). The error is in our words: a URL may carry a listen key.
     pub(crate) async fn open(url: &str, config: &BinanceConfig) -> Result<Self, &'static str> {
+        Self::open_with(
+            url,
+            config.request_timeout,
+            config.max_ws_message_bytes,
+            config.ws_ping_interval,
+            config.ws_idle_timeout,
+        )
+        .await
+    }
+
+    /// [`Conn::open`] with the limits given one by one (other venues' configurations).
+    pub(crate) async fn open_with(
+        url: &str,
+        timeout: Duration,
+        max_message_bytes: usize,
+        ping_interval: Duration,
+        idle_timeout: Duration,
+    ) -> Result<Self, &'static str> {
         let ws_config = WebSocketConfig::default()
-            .max_message_size(Some(config.max_ws_message_bytes))
-            .max_frame_size(Some(config.max_ws_message_bytes));
+            .max_message_size(Some(max_message_bytes))
+            .max_frame_size(Some(max_message_bytes));
         let connect = tokio_tungstenite::connect_async_with_config(url, Some(ws_config), true);
-        let (ws, _) = match tokio::time::timeout(config.request_timeout, connect).await {
+        let (ws, _) = match tokio::time::timeout(timeout, connect).await {
             Err(_) => return Err("connecting timed out"),
             Ok(Err(_)) => return Err("connecting failed"),
             Ok(Ok(x)) => x,
         };
         let (write, read) = ws.split();
-        let mut ping = tokio::time::interval(config.ws_ping_interval);
+        let mut ping = tokio::time::interval(ping_interval);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ping.reset();
         Ok(Self {
             write,
             read,
-            idle: config.ws_idle_timeout,
+            idle: idle_timeout,
             last_frame: tokio::time::Instant::now(),
             ping,
         })
@@ -87,6 +105,14 @@ impl Conn {
                 }
             }
         }
+    }
+
+    /// Sends a text frame (subscription requests of venues that subscribe in-band).
+    pub(crate) async fn send_text(&mut self, text: String) -> Result<(), &'static str> {
+        self.write
+            .send(Message::Text(text.into()))
+            .await
+            .map_err(|_| "sending a request failed")
     }
 
     /// Closes politely (best effort).
