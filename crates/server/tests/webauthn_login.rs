@@ -122,7 +122,9 @@ async fn passkey_flow(srv: TestServer) {
     assert_eq!(reg["credential"]["name"], "soft key");
     let r = c.get("/me/webauthn").await;
     assert_eq!(r.json().as_array().unwrap().len(), 1, "{}", r.body);
-    // A second registration now needs step-up (a stolen cookie must not add a key).
+    // A second registration now needs step-up (a stolen cookie must not add a key): past
+    // the login's own five minutes, the session alone does not do.
+    srv.advance(6 * 60);
     let r = c.post("/me/webauthn/register/begin", json!({})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert_eq!(r.code(), "step_up_required");
@@ -224,11 +226,12 @@ async fn passkey_flow(srv: TestServer) {
         StatusCode::OK
     );
 
-    // Removal needs step-up, and a passkey-only account steps up with the passkey.
+    // Removal needs step-up (five minutes after the login), and a passkey-only account steps
+    // up with the passkey, never with the password alone.
+    srv.advance(6 * 60);
     let r = c6.delete(&format!("/me/webauthn/{cred_id}")).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert_eq!(r.code(), "step_up_required");
-    srv.advance(6 * 60);
     let r = c6.post("/me/step-up", json!({"password": ALICE_PW})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert_eq!(r.code(), "webauthn_required");
