@@ -52,6 +52,7 @@
 //! against a naive reference model on random triggers and random price paths with gaps.
 
 mod balance;
+pub mod balance_monitor;
 pub mod books;
 mod compile;
 pub mod error;
