@@ -6,6 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
+use crate::routes::email;
 use crate::routes::webauthn;
 use crate::routes::{admin, credentials, dto, me, session, tokens};
 
@@ -21,6 +22,8 @@ use crate::routes::{admin, credentials, dto, me, session, tokens};
         webauthn::register_finish, webauthn::list, webauthn::remove, webauthn::step_up_begin,
         webauthn::step_up,
         tokens::create, tokens::list, tokens::revoke,
+        email::request_reset, email::complete_reset, email::lockdown, email::revert_email,
+        email::change_email, email::signup, email::verify_signup,
         credentials::create, credentials::list, credentials::delete,
         admin::get_trading, admin::put_trading, admin::force_password_reset,
     ),

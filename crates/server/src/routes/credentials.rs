@@ -168,6 +168,11 @@ pub async fn create(
         .signer()
         .store_credential(&signer_context(principal, &ctx), input)
         .await?;
+    // The owner hears of every new key (a stolen session adding one is S3/S4's next step).
+    state
+        .auth()
+        .notify_key_added(principal.user_id, venue.as_str(), req.label.trim(), now)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedCredential {

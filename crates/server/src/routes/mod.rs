@@ -4,6 +4,8 @@
 pub mod admin;
 pub mod credentials;
 pub mod dto;
+pub mod email;
+pub mod email_pages;
 pub mod me;
 pub mod session;
 pub mod tokens;
@@ -33,6 +35,13 @@ pub fn router(state: AppState) -> Router {
         .route("/me/sessions", get(me::list_sessions))
         .route("/me/sessions/{id}", delete(me::revoke_session))
         .route("/me/step-up", post(me::step_up))
+        .route("/me/email", post(email::change_email))
+        .route("/password-reset", post(email::request_reset))
+        .route("/password-reset/complete", post(email::complete_reset))
+        .route("/email-links/lockdown", post(email::lockdown))
+        .route("/email-links/revert-email", post(email::revert_email))
+        .route("/signup", post(email::signup))
+        .route("/signup/verify", post(email::verify_signup))
         .route("/session/webauthn/begin", post(webauthn::login_begin))
         .route("/session/webauthn/finish", post(webauthn::login_finish))
         .route("/me/webauthn", get(webauthn::list))
@@ -63,6 +72,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(crate::ui::routes())
+        .merge(email_pages::routes())
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(limit))
         .layer(from_fn_with_state(state.clone(), hygiene::limits))
