@@ -259,6 +259,23 @@ impl EngineService {
         Ok(moved)
     }
 
+    /// Starts watching a market (rules registered, feed subscribed) without arming anything,
+    /// so its prices are known before the first trigger arrives.
+    pub async fn watch_market(self: &Arc<Self>, key: &MarketKey) -> Result<(), ServiceError> {
+        self.register_market(key).await?;
+        self.start_feed(key).await
+    }
+
+    /// The latest price the books saw for a market and source.
+    pub async fn price(
+        &self,
+        key: &MarketKey,
+        source: crate::spec::PriceSource,
+    ) -> Option<rust_decimal::Decimal> {
+        let books = self.books.lock().await;
+        books.price(books.market_id(key)?, source)
+    }
+
     /// Whether a trigger is armed in the books.
     pub async fn is_armed(&self, id: TriggerId) -> bool {
         self.books.lock().await.contains(id)
