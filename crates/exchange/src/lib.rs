@@ -22,6 +22,7 @@ pub mod clock;
 mod error;
 pub mod filters;
 pub mod hub;
+pub mod key_check;
 pub mod kraken;
 mod traits;
 mod types;
@@ -30,6 +31,7 @@ pub use backoff::{Backoff, BackoffConfig};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ExchangeError, RetryKind};
 pub use filters::{FilterError, Rounding, SymbolFilters};
+pub use key_check::{check_key, KeyPermissions, KeyPolicy, KeyVerdict};
 pub use traits::{ExecutionClient, FeedItem, MarketDataClient, MarketSubscription, StreamKind};
 pub use types::{
     Balance, ClientOrderId, ClientOrderIdError, ExchangeRules, ExecutionType, Fill, MarketData,

@@ -7,6 +7,7 @@ use tokio::sync::mpsc;
 use tradeward_domain::{Symbol, Venue};
 
 use crate::error::ExchangeError;
+use crate::key_check::KeyPermissions;
 use crate::types::{Balance, ClientOrderId, ExchangeRules, MarketEvent, OrderReport, OrderRequest};
 
 /// Trading through one credential at one venue. Every call is signed by the signer; the
@@ -47,6 +48,15 @@ pub trait ExecutionClient: Send + Sync + std::fmt::Debug {
     /// Open orders, of one symbol or of all.
     async fn open_orders(&self, symbol: Option<&Symbol>)
         -> Result<Vec<OrderReport>, ExchangeError>;
+
+    /// What the venue says this key may do (see [`crate::key_check`]). Adapters that cannot
+    /// ask say so.
+    async fn key_permissions(&self) -> Result<KeyPermissions, ExchangeError> {
+        Err(ExchangeError::Invalid(format!(
+            "{} cannot report a key's permissions",
+            self.venue()
+        )))
+    }
 }
 
 /// Which public stream of a symbol.

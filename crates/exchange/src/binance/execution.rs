@@ -319,6 +319,17 @@ impl ExecutionClient for BinanceExecution {
             None => parse_orders(self.venue(), &body, &|s| self.resolve_symbol(s)),
         }
     }
+
+    async fn key_permissions(&self) -> Result<crate::key_check::KeyPermissions, ExchangeError> {
+        let body = self
+            .signed(
+                HttpMethod::Get,
+                "/sapi/v1/account/apiRestrictions",
+                self.params(&[]),
+            )
+            .await?;
+        super::common::parse_api_restrictions(self.venue(), &body)
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use super::common::{
 use super::KrakenHttp;
 use crate::error::ExchangeError;
 use crate::filters::FilterError;
+use crate::key_check::KeyPermissions;
 use crate::traits::ExecutionClient;
 use crate::types::{
     Balance, ClientOrderId, ExchangeRules, OrderKind, OrderReport, OrderRequest, OrderStatus,
@@ -324,6 +325,24 @@ impl ExecutionClient for KrakenExecution {
             list.retain(|o| &o.symbol == s);
         }
         Ok(list)
+    }
+
+    async fn key_permissions(&self) -> Result<KeyPermissions, ExchangeError> {
+        Ok(key_permissions_of(&self.key_info().await?))
+    }
+}
+
+/// Kraken's permission names as [`KeyPermissions`]: `query-*` read, `modify-trades` trades,
+/// `withdraw-funds` withdraws, `earn-funds` moves funds into and out of Earn.
+pub fn key_permissions_of(info: &KrakenKeyInfo) -> KeyPermissions {
+    let has = |pred: &dyn Fn(&str) -> bool| info.permissions.iter().any(|p| pred(p));
+    KeyPermissions {
+        venue: Venue::Kraken,
+        can_read: has(&|p| p.starts_with("query-")),
+        can_trade: has(&|p| p == "modify-trades"),
+        can_withdraw: has(&|p| p.contains("withdraw")),
+        can_transfer: has(&|p| p == "earn-funds" || p.contains("transfer")),
+        ip_restricted: Some(!info.ip_allowlist.is_empty()),
     }
 }
 

@@ -18,6 +18,6 @@ pub mod http;
 pub mod websocket;
 
 pub use config::KrakenConfig;
-pub use execution::KrakenExecution;
+pub use execution::{key_permissions_of, KrakenExecution};
 pub use http::KrakenHttp;
 pub use websocket::KrakenMarketData;

@@ -10,7 +10,7 @@ pub mod rest;
 pub mod stream;
 
 pub use rest::{
-    parse_account, parse_error, parse_exchange_info, parse_listen_key, parse_order, parse_orders,
-    parse_server_time, ListenKey,
+    parse_account, parse_api_restrictions, parse_error, parse_exchange_info, parse_listen_key,
+    parse_order, parse_orders, parse_server_time, ListenKey,
 };
 pub use stream::{parse_market_frame, parse_user_frame, UserFrame};

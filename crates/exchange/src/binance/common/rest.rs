@@ -387,3 +387,36 @@ pub fn parse_listen_key(body: &[u8]) -> Result<ListenKey, ExchangeError> {
     }
     Ok(ListenKey(k))
 }
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawApiRestrictions {
+    ip_restrict: bool,
+    #[serde(default)]
+    enable_reading: bool,
+    #[serde(default)]
+    enable_withdrawals: bool,
+    #[serde(default)]
+    enable_internal_transfer: bool,
+    #[serde(default)]
+    permits_universal_transfer: bool,
+    #[serde(default)]
+    enable_spot_and_margin_trading: bool,
+}
+
+/// `GET /sapi/v1/account/apiRestrictions`: the key's permissions (unknown fields ignored,
+/// absent ones read as "not granted").
+pub fn parse_api_restrictions(
+    venue: Venue,
+    body: &[u8],
+) -> Result<crate::key_check::KeyPermissions, ExchangeError> {
+    let r: RawApiRestrictions = json("API key restrictions", body)?;
+    Ok(crate::key_check::KeyPermissions {
+        venue,
+        can_read: r.enable_reading,
+        can_trade: r.enable_spot_and_margin_trading,
+        can_withdraw: r.enable_withdrawals,
+        can_transfer: r.enable_internal_transfer || r.permits_universal_transfer,
+        ip_restricted: Some(r.ip_restrict),
+    })
+}
