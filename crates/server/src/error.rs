@@ -127,6 +127,11 @@ impl ApiError {
     pub fn code(&self) -> &str {
         &self.code
     }
+
+    /// The message (for a person; never carries a secret).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 impl IntoResponse for ApiError {

@@ -120,7 +120,9 @@ pub async fn log_request(req: Request, next: Next) -> Response {
         .unwrap_or_default();
     let response = next.run(req).await;
     let status = response.status().as_u16();
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let secs = started.elapsed().as_secs_f64();
+    crate::metrics::METRICS.request(status, secs);
+    let ms = secs * 1000.0;
     if status >= 500 {
         tracing::warn!(%method, %path, status, ms, peer, "request");
     } else {

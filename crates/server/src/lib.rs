@@ -11,6 +11,8 @@
 //! - [`hygiene`]: security headers, Origin check, limits, request logs without secrets.
 //! - [`extract`]: JSON bodies, client address, the session cookie / bearer token and CSRF.
 //! - [`routes`]: `/api/v1/...`; [`openapi`]: the generated OpenAPI 3 document.
+//! - [`markets`]: live venues (balances through the signer, prices for charts and the
+//!   WebSocket stream); [`metrics`]: `/metrics`, `/healthz`, `/readyz`.
 //! - [`ui`]: the server-rendered web pages (sign-in steps, dashboard).
 //!
 //! Threats: S3 (2FA needed for keys), S4/S5 (step-up, session list and revocation, cookie
@@ -23,6 +25,8 @@ pub mod error;
 pub mod extract;
 pub mod hygiene;
 pub mod listener;
+pub mod markets;
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod state;

@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::routes::email;
 use crate::routes::webauthn;
-use crate::routes::{admin, credentials, dto, me, session, tokens};
+use crate::routes::{admin, balances, credentials, dto, markets, me, session, stream, tokens};
 
 /// The API description.
 #[derive(Debug, OpenApi)]
@@ -26,6 +26,7 @@ use crate::routes::{admin, credentials, dto, me, session, tokens};
         email::change_email, email::signup, email::verify_signup,
         credentials::create, credentials::list, credentials::delete,
         admin::get_trading, admin::put_trading, admin::force_password_reset,
+        balances::list, markets::list, markets::history, stream::open,
     ),
     components(schemas(ErrorBody, ErrorDetail, dto::StatusBody)),
     modifiers(&Security),

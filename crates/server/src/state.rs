@@ -2,7 +2,7 @@
 //! trait), the store for public metadata, the audit sink, the clock and the HTTP settings.
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tradeward_audit::AuditSink;
 use tradeward_auth::AuthService;
@@ -10,6 +10,7 @@ use tradeward_signer::remote::SignerApi;
 use tradeward_store::Store;
 
 use crate::clock::Clock;
+use crate::markets::Markets;
 
 /// Shared state. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -25,6 +26,8 @@ struct Inner {
     audit: Arc<dyn AuditSink>,
     clock: Arc<dyn Clock>,
     http: HttpSettings,
+    /// Live venues and market data, when connected (`tradeward demo`, `serve` with venues).
+    markets: OnceLock<Arc<Markets>>,
 }
 
 /// The HTTP-level settings handlers and middleware need.
@@ -58,6 +61,7 @@ impl AppState {
                 audit,
                 clock,
                 http,
+                markets: OnceLock::new(),
             }),
         }
     }
@@ -70,6 +74,22 @@ impl AppState {
     /// The signer.
     pub fn signer(&self) -> &dyn SignerApi {
         self.inner.signer.as_ref()
+    }
+
+    /// The signer, shared (venue adapters hold it to sign their requests).
+    pub fn signer_arc(&self) -> Arc<dyn SignerApi> {
+        self.inner.signer.clone()
+    }
+
+    /// Connects live venues and market data; only the first call takes effect (returns
+    /// false for later ones).
+    pub fn attach_markets(&self, markets: Arc<Markets>) -> bool {
+        self.inner.markets.set(markets).is_ok()
+    }
+
+    /// Live venues and market data, if attached.
+    pub fn markets(&self) -> Option<&Arc<Markets>> {
+        self.inner.markets.get()
     }
 
     /// The store (public metadata only: credential lists, settings).

@@ -16,6 +16,7 @@ use rand::Rng;
 use tradeward_audit::AuditSink;
 use tradeward_auth::{Actor, AuthService, Role};
 use tradeward_domain::{UserId, Venue};
+use tradeward_server::markets::{Markets, VenueLink};
 use tradeward_server::{
     router, AppState, BoundServer, Clock, HttpSettings, ServerCert, SystemClock,
 };
@@ -33,6 +34,8 @@ const SIM_LABEL: &str = "demo sim";
 /// The data directory when none is given: under the current directory, so it is easy to find
 /// and to delete.
 const DEFAULT_DATA_DIR: &str = "tradeward-demo";
+/// How long balances read from the sim are reused (dashboard reloads, API polling).
+const BALANCE_CACHE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// `tradeward demo`'s options.
 #[derive(Debug, clap::Args)]
@@ -90,6 +93,11 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
                 .as_bytes(),
         ),
     );
+    let symbols: Vec<tradeward_domain::Symbol> = sim_config
+        .markets
+        .iter()
+        .filter_map(|m| tradeward_domain::Symbol::new(&m.base, &m.quote).ok())
+        .collect();
     let sim = tradeward_sim::spawn(sim_config, args.sim_listen)
         .await
         .with_context(|| format!("starting the simulated exchange on {}", args.sim_listen))?;
@@ -116,10 +124,18 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
         Arc::new(SystemClock),
         HttpSettings::from_config(&settings),
     );
+    // Balances, charts and the price stream follow the sim's markets.
+    let markets = Markets::start(
+        vec![VenueLink::sim(&sim.base_url(), &sim.ws_url(), symbols)],
+        BALANCE_CACHE,
+    )
+    .await
+    .context("connecting to the simulated exchange's market data")?;
+    state.attach_markets(Arc::new(markets));
     let bound = BoundServer::bind(
         settings.listen,
         Some(&cert),
-        router(state),
+        router(state.clone()),
         settings.header_timeout(),
     )
     .await?;

@@ -92,7 +92,23 @@ pub async fn put_trading(
     if let Via::Session(s) = &p.via {
         requires_recent_auth(s, now, state.auth().config().step_up_window)?;
     }
-    let reason = req.reason.trim();
+    set_trading(&state, p, &ctx, req.enabled, &req.reason).await?;
+    Ok(Json(TradingState {
+        enabled: req.enabled,
+    }))
+}
+
+/// Sets the global trading switch as admin `p` (the caller checked role and step-up), with
+/// the reason validated and recorded in the audit log.
+pub async fn set_trading(
+    state: &AppState,
+    p: &Principal,
+    ctx: &tradeward_auth::RequestContext,
+    enabled: bool,
+    reason: &str,
+) -> Result<(), ApiError> {
+    let now = state.now_us();
+    let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -100,8 +116,8 @@ pub async fn put_trading(
             "reason: must be 1 to 500 characters",
         ));
     }
-    state.store().set_global_trading(req.enabled, now).await?;
-    let kind = if req.enabled {
+    state.store().set_global_trading(enabled, now).await?;
+    let kind = if enabled {
         "trading.global_enable"
     } else {
         "trading.global_disable"
@@ -113,9 +129,7 @@ pub async fn put_trading(
     e.session_id = Some(p.session_id().to_string());
     e.source_addr = ctx.addr.map(|a| a.to_string());
     state.audit().record(e)?;
-    Ok(Json(TradingState {
-        enabled: req.enabled,
-    }))
+    Ok(())
 }
 
 /// Forces a password change at next login for everyone or one user; their sessions end.

@@ -2,12 +2,15 @@
 //! log, security headers, panic guard, Origin check, size and time limits).
 
 pub mod admin;
+pub mod balances;
 pub mod credentials;
 pub mod dto;
 pub mod email;
 pub mod email_pages;
+pub mod markets;
 pub mod me;
 pub mod session;
+pub mod stream;
 pub mod tokens;
 pub mod webauthn;
 
@@ -65,6 +68,10 @@ pub fn router(state: AppState) -> Router {
             "/admin/force-password-reset",
             post(admin::force_password_reset),
         )
+        .route("/balances", get(balances::list))
+        .route("/markets", get(markets::list))
+        .route("/markets/history", get(markets::history))
+        .route("/stream", get(stream::open))
         .route("/openapi.json", get(openapi::document))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method);
@@ -72,6 +79,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(crate::ui::routes())
+        .route("/metrics", get(crate::metrics::serve))
+        .route("/healthz", get(crate::metrics::healthz))
+        .route("/readyz", get(crate::metrics::readyz))
         .merge(email_pages::routes())
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(limit))

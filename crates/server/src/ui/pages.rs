@@ -5,16 +5,7 @@
 use axum::http::StatusCode;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-/// One stored exchange key as the dashboard lists it (public facts only).
-#[derive(Debug)]
-pub struct KeyRow {
-    pub venue: String,
-    pub label: String,
-    pub api_key_masked: String,
-    pub created_at: String,
-}
-
-fn layout(title: &str, signed_in_csrf: Option<&str>, body: Markup) -> Markup {
+pub(super) fn layout(title: &str, signed_in_csrf: Option<&str>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -40,7 +31,7 @@ fn layout(title: &str, signed_in_csrf: Option<&str>, body: Markup) -> Markup {
     }
 }
 
-fn error_box(error: Option<&str>) -> Markup {
+pub(super) fn error_box(error: Option<&str>) -> Markup {
     html! {
         @if let Some(e) = error {
             p.error role="alert" { (e) }
@@ -48,7 +39,7 @@ fn error_box(error: Option<&str>) -> Markup {
     }
 }
 
-fn csrf_field(csrf: &str) -> Markup {
+pub(super) fn csrf_field(csrf: &str) -> Markup {
     html! { input type="hidden" name="csrf" value=(csrf); }
 }
 
@@ -171,51 +162,6 @@ pub fn recovery_codes(csrf: &str, codes: &[String]) -> Markup {
                     @for c in codes { li { code { (c) } } }
                 }
                 p { a.button href="/" { "I have saved them: continue" } }
-            }
-        },
-    )
-}
-
-/// The dashboard: the user's keys, the trading switch, and what is still to come.
-pub fn dashboard(csrf: &str, email: &str, trading_enabled: bool, keys: &[KeyRow]) -> Markup {
-    layout(
-        "Dashboard",
-        Some(csrf),
-        html! {
-            @if !trading_enabled {
-                p.banner role="status" {
-                    strong { "Trading is disabled. " }
-                    "An administrator has turned off trading for the whole deployment: no order \
-                     will be signed until it is turned back on."
-                }
-            }
-            h1 { "Dashboard" }
-            p.muted { "Signed in as " (email) }
-            section {
-                h2 { "Exchange keys" }
-                @if keys.is_empty() {
-                    p.muted { "No exchange keys yet." }
-                } @else {
-                    div.table-wrap {
-                        table {
-                            thead { tr { th { "Venue" } th { "Label" } th { "API key" } th { "Added" } } }
-                            tbody {
-                                @for k in keys {
-                                    tr {
-                                        td { (k.venue) }
-                                        td { (k.label) }
-                                        td { code { (k.api_key_masked) } }
-                                        td.num { (k.created_at) }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            section {
-                h2 { "Balances" }
-                p.muted.placeholder { "Balances arrive with the trading engine." }
             }
         },
     )
