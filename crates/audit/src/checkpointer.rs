@@ -1,6 +1,6 @@
 //! Making checkpoints: catch up with the log (checking the chain as it goes, so the signer
-//! never signs over a broken chain), sign the head, write it to the external file, then to
-//! the database.
+//! never signs over a broken chain), sign the head, write it to the database (which settles
+//! races between checkpointers), then to the external file.
 //!
 //! On start it resumes from the latest database checkpoint when that checkpoint is signed by
 //! this key and its stored frontier reproduces the signed root; otherwise it rereads the log.
@@ -86,11 +86,20 @@ impl Checkpointer {
     }
 
     /// Catches up and, if the log grew since the last checkpoint, makes one at `at_us`.
-    /// Returns it, or `None` when there was nothing new to cover.
+    /// Returns it, or `None` when there was nothing new to cover (or another checkpointer, in
+    /// this process or another one, already covered this size).
     pub async fn checkpoint(&mut self, at_us: i64) -> Result<Option<SignedCheckpoint>, AuditError> {
         let size = self.catch_up().await?;
-        if size == 0 || size == self.last_size {
+        if size == 0 || size <= self.last_size {
             return Ok(None);
+        }
+        // Several processes may hold the key (a separate signer, CLI commands): one checkpoint
+        // per size, so two different signatures over one size never reach the file.
+        if let Some(latest) = self.store.latest_audit_checkpoint().await? {
+            if u64::try_from(latest.tree_size).unwrap_or(0) >= size {
+                self.last_size = size;
+                return Ok(None);
+            }
         }
         let signed = self.signer.sign(Checkpoint {
             tree_size: size,
@@ -98,14 +107,25 @@ impl Checkpointer {
             chain_head: self.verifier.head(),
             at_us,
         });
-        // The file first: if the process dies between the two writes, the file (which the
-        // attacker cannot touch) holds the checkpoint and verify names the missing database copy.
+        // The database first: its unique tree size settles a race with another checkpointer
+        // (the loser writes nothing anywhere). The file append after it is synchronous, so a
+        // task cancelled at an await (a runtime shutting down) cannot leave one without the
+        // other.
+        match self
+            .store
+            .insert_audit_checkpoint(&signed.to_row(self.verifier.frontier().to_bytes()))
+            .await
+        {
+            Ok(()) => {}
+            Err(tradeward_store::StoreError::Conflict(_)) => {
+                self.last_size = size;
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        }
         if let Some(file) = &self.file {
             file.append(&signed)?;
         }
-        self.store
-            .insert_audit_checkpoint(&signed.to_row(self.verifier.frontier().to_bytes()))
-            .await?;
         self.last_size = size;
         Ok(Some(signed))
     }

@@ -21,6 +21,7 @@ enum Message {
     Event(Box<AuditRow>),
     Flush(oneshot::Sender<Result<(), String>>),
     Checkpoint(CheckpointReply),
+    Close(oneshot::Sender<Result<(), String>>),
 }
 
 /// When the writer makes checkpoints on its own.
@@ -53,6 +54,7 @@ impl std::fmt::Debug for Message {
             Message::Event(row) => write!(f, "Event({})", row.kind),
             Message::Flush(_) => f.write_str("Flush"),
             Message::Checkpoint(_) => f.write_str("Checkpoint"),
+            Message::Close(_) => f.write_str("Close"),
         }
     }
 }
@@ -110,6 +112,24 @@ impl StoreAuditSink {
     }
 }
 
+impl StoreAuditSink {
+    /// Commits everything recorded before this call, makes a final checkpoint (with a
+    /// checkpointer) and stops the writer; later `record`s fail with `WriterStopped`. Call it
+    /// before a process exits: a writer left to notice the end on its own may be cut short by
+    /// the runtime shutting down.
+    pub async fn close(&self) -> Result<(), AuditError> {
+        let (done, wait) = oneshot::channel();
+        self.tx
+            .send(Message::Close(done))
+            .map_err(|_| AuditError::WriterStopped)?;
+        match wait.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(reason)) => Err(AuditError::CheckpointFailed(reason)),
+            Err(_) => Err(AuditError::WriterStopped),
+        }
+    }
+}
+
 impl AuditSink for StoreAuditSink {
     fn record(&self, event: AuditEvent) -> Result<(), AuditError> {
         self.tx
@@ -161,6 +181,7 @@ async fn writer(
     let mut batch: Vec<AuditRow> = Vec::new();
     let mut waiters: Vec<oneshot::Sender<Result<(), String>>> = Vec::new();
     let mut asked: Vec<CheckpointReply> = Vec::new();
+    let mut closing: Option<oneshot::Sender<Result<(), String>>> = None;
     loop {
         let tick = cp
             .as_ref()
@@ -176,8 +197,9 @@ async fn writer(
                 Message::Event(row) => batch.push(*row),
                 Message::Flush(w) => waiters.push(w),
                 Message::Checkpoint(w) => asked.push(w),
+                Message::Close(w) => closing = Some(w),
             }
-            if batch.len() >= MAX_BATCH {
+            if batch.len() >= MAX_BATCH || closing.is_some() {
                 break;
             }
             next = rx.try_recv().ok();
@@ -193,6 +215,25 @@ async fn writer(
         }
         for w in waiters.drain(..) {
             let _ = w.send(result.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+        }
+        if let Some(w) = closing.take() {
+            let mut outcome = result.map_err(|e| e.to_string());
+            if let Some(c) = &mut cp {
+                let made = c.run().await.map(|_| ()).map_err(|e| e.to_string());
+                outcome = outcome.and(made);
+                for a in asked.drain(..) {
+                    let _ = a.send(Err("the audit sink is closing".into()));
+                }
+            }
+            let _ = w.send(outcome);
+            // Stop taking events: what comes after a close has no checkpoint to land in.
+            rx.close();
+            while let Ok(m) = rx.try_recv() {
+                if let Message::Event(row) = m {
+                    tracing::error!(kind = %row.kind, "audit event recorded after close: not written");
+                }
+            }
+            return;
         }
         match &mut cp {
             Some(c) => {

@@ -170,7 +170,7 @@ async fn open(args: &DeploymentArgs) -> anyhow::Result<(Deployment, AuthService)
 }
 
 async fn flush(d: &Deployment) -> anyhow::Result<()> {
-    d.audit.flush().await.context("flushing the audit log")
+    d.audit.close().await.context("closing the audit log")
 }
 
 /// `None` for `--all`; the user for `--email` (an error naming the email if there is none).

@@ -200,6 +200,11 @@ pub async fn checkpoint(args: &AuditArgs) -> anyhow::Result<()> {
         ),
         None => println!("no new entries since the last checkpoint; public key {key}"),
     }
+    deployment
+        .audit
+        .close()
+        .await
+        .context("closing the audit log")?;
     Ok(())
 }
 
@@ -239,5 +244,10 @@ pub async fn export(args: &AuditArgs, out: &Path) -> anyhow::Result<()> {
         report.earlier,
         hex::encode(key.as_bytes())
     );
+    deployment
+        .audit
+        .close()
+        .await
+        .context("closing the audit log")?;
     Ok(())
 }

@@ -65,7 +65,7 @@ pub async fn run(args: &LockdownArgs) -> anyhow::Result<()> {
     audit
         .record(lockdown_event(now, "cli", &counts, reason).with("via", "cli"))
         .context("auditing the lockdown")?;
-    audit.flush().await.context("flushing the audit log")?;
+    audit.close().await.context("closing the audit log")?;
     let report = Report {
         reason,
         at: tradeward_audit::report::rfc3339(now),

@@ -25,8 +25,8 @@ pub async fn run(args: &DeploymentArgs, socket: &Path) -> anyhow::Result<()> {
     .with_context(|| format!("serving {}", socket.display()))?;
     deployment
         .audit
-        .flush()
+        .close()
         .await
-        .context("flushing the audit log")?;
+        .context("closing the audit log")?;
     Ok(())
 }

@@ -31,9 +31,9 @@ pub async fn rotate_kek(args: &DeploymentArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     deployment
         .audit
-        .flush()
+        .close()
         .await
-        .context("flushing the audit log")?;
+        .context("closing the audit log")?;
     let how = if report.created_version {
         "new"
     } else {
