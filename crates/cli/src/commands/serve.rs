@@ -111,7 +111,7 @@ pub async fn run(args: &DeploymentArgs) -> anyhow::Result<()> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await;
-    audit_sink.flush().await.context("flushing the audit log")?;
+    audit_sink.close().await.context("closing the audit log")?;
     Ok(())
 }
 
