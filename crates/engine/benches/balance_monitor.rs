@@ -19,8 +19,10 @@
 //! 3. CPU per thread group from `/proc/self/task/*/schedstat` (ns on CPU) and `comm`: the
 //!    monitor runtime (scheduling, HTTP client, in-process signing, JSON parsing, valuation),
 //!    the signer's SQLite workers, and the sim (the exchange side, reported apart). Memory:
-//!    RSS growth from before the execution clients and the monitor were built to the end of
-//!    the window, and the whole process RSS (sim included).
+//!    RSS growth in three steps (execution clients with the warm-up, the monitor watching
+//!    them, the window's snapshots) and the whole process RSS (sim included). Audit events
+//!    are counted and dropped (production writes them to the store; the CPU of that write is
+//!    not in these figures).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a bench with a broken setup stops at once
 
@@ -28,7 +30,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tradeward_audit::MemoryAuditSink;
+use tradeward_audit::{AuditError, AuditEvent, AuditSink};
 use tradeward_domain::{CredentialId, Venue};
 use tradeward_engine::balance_monitor::{
     BalanceMonitor, BalanceSink, BalanceSnapshot, MonitorConfig, VenueLimits, Watched,
@@ -122,6 +124,20 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// Counts audit events and drops them: production writes them to the store, and keeping
+/// 13,000 of them in memory would charge the monitor for the audit log.
+#[derive(Debug, Default)]
+struct CountingAudit {
+    n: std::sync::atomic::AtomicU64,
+}
+
+impl AuditSink for CountingAudit {
+    fn record(&self, _event: AuditEvent) -> Result<(), AuditError> {
+        self.n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+}
+
 #[derive(Debug, Default)]
 struct CountingSink {
     n: std::sync::atomic::AtomicU64,
@@ -176,7 +192,7 @@ fn main() {
         let signer = Signer::new(
             store,
             Vault::new(Arc::new(provider)),
-            Arc::new(MemoryAuditSink::new()),
+            Arc::new(CountingAudit::default()),
         );
         (
             signer,
@@ -247,6 +263,7 @@ fn main() {
     assert_eq!(failures, 0, "warm-up polls failed");
     eprintln!("warm-up: {n} polls in {:.1} s", t1.elapsed().as_secs_f64());
 
+    let rss_clients = rss_kib();
     let sink = Arc::new(CountingSink::default());
     let mut mc = MonitorConfig {
         interval,
@@ -266,6 +283,7 @@ fn main() {
             client: c.clone(),
         });
     }
+    let rss_watched = rss_kib();
     let cpu0 = cpu_by_group();
     let w0 = Instant::now();
     rt.block_on(async {
@@ -302,11 +320,19 @@ fn main() {
             }
         );
     }
+    let mib = |a: u64, b: u64| b.saturating_sub(a) as f64 / 1024.0;
+    let per = |a: u64, b: u64| b.saturating_sub(a) as f64 * 1024.0 / n as f64;
     println!(
-        "memory: RSS +{:.1} MiB for {n} execution clients, the monitor and its snapshots \
-         ({:.0} bytes per credential); process RSS {:.1} MiB with the sim and signer",
-        (rss_after.saturating_sub(rss_before)) as f64 / 1024.0,
-        (rss_after.saturating_sub(rss_before)) as f64 * 1024.0 / n as f64,
+        "memory (RSS growth): {:.1} MiB for {n} execution clients + warm-up (signer cache, \
+         HTTP pool) = {:.0} B per credential; {:.1} MiB for the monitor watching them = {:.0} B \
+         per credential; {:.1} MiB during the window (snapshots of the polled credentials) = \
+         {:.0} B per credential; process RSS {:.1} MiB with the sim and signer",
+        mib(rss_before, rss_clients),
+        per(rss_before, rss_clients),
+        mib(rss_clients, rss_watched),
+        per(rss_clients, rss_watched),
+        mib(rss_watched, rss_after),
+        per(rss_watched, rss_after),
         rss_after as f64 / 1024.0
     );
     drop(sim);
