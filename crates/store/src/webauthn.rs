@@ -155,13 +155,22 @@ impl Store {
     }
 
     /// Starts (or restarts) a ceremony under `key`, replacing any earlier one with that key.
+    /// The user's expired ceremonies (begun, never answered) are dropped first, so abandoned
+    /// ones do not pile up. `now_us` is the caller's clock.
     pub async fn put_webauthn_ceremony(
         &self,
         key: &str,
         user: UserId,
         state: &str,
+        now_us: i64,
         expires_at_us: i64,
     ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM webauthn_ceremonies WHERE user_id = $1 AND expires_at_us <= $2")
+            .bind(user.to_string())
+            .bind(now_us)
+            .execute(&self.pool)
+            .await
+            .map_err(query_err("purge webauthn ceremonies"))?;
         sqlx::query(
             "INSERT INTO webauthn_ceremonies (ceremony_key, user_id, state, expires_at_us) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (ceremony_key) DO UPDATE SET \

@@ -93,12 +93,12 @@ on_both!(credentials_and_counters, |store: Store| async move {
 on_both!(ceremonies_are_taken_once, |store: Store| async move {
     let alice = account(&store, "alice@example.com").await;
     store
-        .put_webauthn_ceremony("login:x", alice, "{\"a\":1}", 100)
+        .put_webauthn_ceremony("login:x", alice, "{\"a\":1}", 50, 100)
         .await
         .unwrap();
     // A new begin under the same key replaces the old state.
     store
-        .put_webauthn_ceremony("login:x", alice, "{\"a\":2}", 200)
+        .put_webauthn_ceremony("login:x", alice, "{\"a\":2}", 60, 200)
         .await
         .unwrap();
     let taken = store
@@ -119,4 +119,23 @@ on_both!(ceremonies_are_taken_once, |store: Store| async move {
         .await
         .unwrap()
         .is_none());
+    // An abandoned ceremony is dropped by the user's next begin once it has expired.
+    store
+        .put_webauthn_ceremony("register:old", alice, "{}", 300, 400)
+        .await
+        .unwrap();
+    store
+        .put_webauthn_ceremony("register:new", alice, "{}", 400, 700)
+        .await
+        .unwrap();
+    assert!(store
+        .take_webauthn_ceremony("register:old")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .take_webauthn_ceremony("register:new")
+        .await
+        .unwrap()
+        .is_some());
 });

@@ -111,6 +111,7 @@ impl AuthService {
                 key,
                 account.id,
                 &to_json(state)?,
+                now_us,
                 now_us + micros(CEREMONY_TTL),
             )
             .await?;
