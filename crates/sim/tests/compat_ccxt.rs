@@ -45,3 +45,28 @@ async fn ccxt_kraken_works_unchanged() {
     .await;
     sim.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ccxt_coinbase_works_unchanged() {
+    use base64::Engine as _;
+    let sk = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let public = b64(sk.verifying_key().as_bytes());
+    // Coinbase issues Ed25519 secrets as base64 of the seed followed by the public key.
+    let mut pair = sk.to_bytes().to_vec();
+    pair.extend_from_slice(sk.verifying_key().as_bytes());
+    let sim = start(&format!(
+        "[[account]]\napi_key = \"ccxtcoinbase\"\ned25519_public_key = \"{public}\"\nbalances = {{ BTC = \"2\", USDT = \"100000\" }}\n"
+    ))
+    .await;
+    run_script(
+        "test_ccxt_coinbase.py",
+        &[
+            ("SIM_URL", sim.base_url()),
+            ("SIM_COINBASE_KEY", "ccxtcoinbase".into()),
+            ("SIM_COINBASE_SECRET", b64(&pair)),
+        ],
+    )
+    .await;
+    sim.stop().await.unwrap();
+}

@@ -4,10 +4,12 @@
 //!
 //! - [`kraken`]: Kraken Spot REST (`/0/public/*`, `/0/private/*`) and WebSocket v2
 //!   (`/kraken/v2`).
+//! - [`coinbase`]: Coinbase Advanced Trade REST (`/api/v3/brokerage/*`, JWT bearer tokens).
 //!
 //! Accounts are shared: one `[[account]]` is reachable through every dialect with the same
 //! API key, each dialect reading the account's secret by its venue's rules.
 
+pub mod coinbase;
 pub mod kraken;
 pub mod time;
 
@@ -16,5 +18,7 @@ use axum::Router;
 
 /// The routes of every non-Binance dialect.
 pub fn router() -> Router<AppState> {
-    Router::new().merge(kraken::router())
+    Router::new()
+        .merge(kraken::router())
+        .merge(coinbase::router())
 }
