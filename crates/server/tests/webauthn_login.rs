@@ -120,6 +120,14 @@ async fn passkey_flow(srv: TestServer) {
     let reg = register(&srv, &mut c, &mut token, None).await;
     let cred_id = reg["credential"]["id"].as_str().unwrap().to_owned();
     assert_eq!(reg["credential"]["name"], "soft key");
+    // The account's first factor comes with ten recovery codes, shown once.
+    let codes: Vec<String> = reg["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10);
     let r = c.get("/me/webauthn").await;
     assert_eq!(r.json().as_array().unwrap().len(), 1, "{}", r.body);
     // A second registration now needs step-up (a stolen cookie must not add a key): past
@@ -134,7 +142,7 @@ async fn passkey_flow(srv: TestServer) {
     srv.advance(60);
     let mut c = srv.client();
     let (challenge, methods) = password_step(&mut c, "alice@example.com", ALICE_PW).await;
-    assert_eq!(methods, json!(["webauthn"]));
+    assert_eq!(methods, json!(["recovery_code", "webauthn"]));
     let rcr = begin_login(&mut c, &challenge).await;
     let assertion =
         serde_json::to_value(token.do_authentication(origin(&srv), rcr).unwrap()).unwrap();
@@ -144,6 +152,19 @@ async fn passkey_flow(srv: TestServer) {
     assert!(c.session.as_deref().unwrap().starts_with("tws_"));
     let r = c.get("/me/webauthn").await;
     assert!(r.json()[0]["last_used_at"].is_string(), "{}", r.body);
+
+    // A recovery code stands in for a lost authenticator, once.
+    for expected in [StatusCode::OK, StatusCode::UNAUTHORIZED] {
+        let mut cr = srv.client();
+        let (ch, _) = password_step(&mut cr, "alice@example.com", ALICE_PW).await;
+        let r = cr
+            .post(
+                "/session/recovery-code",
+                json!({"challenge": ch, "code": codes[0]}),
+            )
+            .await;
+        assert_eq!(r.status, expected, "{}", r.body);
+    }
 
     // The same assertion replayed on a new login: it answers another challenge.
     let mut c2 = srv.client();

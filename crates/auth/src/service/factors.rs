@@ -333,8 +333,8 @@ impl AuthService {
     ) -> Result<Vec<SecretString>, AuthError> {
         let (account, _) = self.session_account(principal).await?;
         self.require_step_up(principal, now_us)?;
-        if self.store.totp_factor(account.id, true).await?.is_none() {
-            return Err(AuthError::NotFound("TOTP factor"));
+        if !self.has_second_factor(account.id).await? {
+            return Err(AuthError::NotFound("second factor"));
         }
         let issued = recovery::issue();
         self.store

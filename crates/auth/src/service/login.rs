@@ -199,7 +199,7 @@ impl AuthService {
                 .await?;
             return Ok(LoginOutcome::SecondFactorRequired {
                 challenge,
-                methods: self.factor_methods(account, has_totp, has_passkey),
+                methods: self.factor_methods(account, has_totp, has_passkey).await?,
             });
         }
         if account.must_change_password || account.password_hash.is_none() {

@@ -11,22 +11,27 @@
 use tradeward_audit::Outcome;
 use tradeward_domain::SessionId;
 use tradeward_store::{AccountRow, StoreError, WebauthnCredentialRow};
+use tradeward_vault::SecretString;
 use webauthn_rs::prelude::{PasskeyRegistration, RegisterPublicKeyCredential};
 
 use super::login::{LoginOutcome, SecondFactorMethod, STAGE_ENROLL};
 use super::{AuthService, Principal, RequestContext};
 use crate::config::micros;
 use crate::error::AuthError;
+use crate::recovery;
 use crate::tokens::{digest, TokenKind};
 use crate::webauthn::{
     from_json, passkey_of, refusal, to_json, user_handle, CreationChallengeResponse, CEREMONY_TTL,
 };
 
 /// A credential just registered.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct PasskeyRegistered {
     /// The stored row (public data only).
     pub credential: WebauthnCredentialRow,
+    /// Ten single-use recovery codes, shown once: issued when this made the account's first
+    /// second factor (an account with TOTP already has its codes).
+    pub recovery_codes: Option<Vec<SecretString>>,
 }
 
 /// Longest credential name, in characters.
@@ -66,23 +71,26 @@ fn check_name(name: &str) -> Result<String, AuthError> {
 
 impl AuthService {
     /// The second factors that may answer a login of this account.
-    pub(crate) fn factor_methods(
+    pub(crate) async fn factor_methods(
         &self,
         account: &AccountRow,
         has_totp: bool,
         has_passkey: bool,
-    ) -> Vec<SecondFactorMethod> {
+    ) -> Result<Vec<SecondFactorMethod>, AuthError> {
         let mut methods = Vec::new();
         // Under the admin policy a passkey, once registered, is the only way in: codes can be
         // phished, and the point of the policy is that an admin's login cannot be.
-        let codes = has_totp && !(has_passkey && self.webauthn_required(account));
-        if codes {
-            methods.extend([SecondFactorMethod::Totp, SecondFactorMethod::RecoveryCode]);
+        let codes = !(has_passkey && self.webauthn_required(account));
+        if codes && has_totp {
+            methods.push(SecondFactorMethod::Totp);
+        }
+        if codes && (has_totp || self.store.unused_recovery_codes(account.id).await? > 0) {
+            methods.push(SecondFactorMethod::RecoveryCode);
         }
         if has_passkey {
             methods.push(SecondFactorMethod::Webauthn);
         }
-        methods
+        Ok(methods)
     }
 
     /// Refuses TOTP and recovery codes where [`AuthService::factor_methods`] does not offer
@@ -209,6 +217,19 @@ impl AuthService {
                 }
                 other => AuthError::Store(other),
             })?;
+        // A first factor comes with recovery codes, as TOTP does: a lost authenticator must
+        // not mean a lost account.
+        let has_totp = self.store.totp_factor(account.id, true).await?.is_some();
+        let recovery_codes =
+            if !has_totp && self.store.unused_recovery_codes(account.id).await? == 0 {
+                let issued = recovery::issue();
+                self.store
+                    .replace_recovery_codes(account.id, &issued.digests, now_us)
+                    .await?;
+                Some(issued.codes)
+            } else {
+                None
+            };
         let e = self.event(
             now_us,
             "auth.webauthn.register",
@@ -218,9 +239,13 @@ impl AuthService {
         );
         self.record(
             e.with("credential", row.id.clone())
-                .with("name", row.name.clone()),
+                .with("name", row.name.clone())
+                .with("recovery_codes_issued", recovery_codes.is_some()),
         )?;
-        Ok(PasskeyRegistered { credential: row })
+        Ok(PasskeyRegistered {
+            credential: row,
+            recovery_codes,
+        })
     }
 
     /// `POST /me/webauthn/register/begin` from a session: the options for
@@ -329,6 +354,12 @@ impl AuthService {
             .await?
         {
             return Err(AuthError::NotFound("WebAuthn credential"));
+        }
+        if last_passkey && !has_totp {
+            // No factor left: its recovery codes go with it (as when TOTP is disabled).
+            self.store
+                .replace_recovery_codes(account.id, &[], now_us)
+                .await?;
         }
         let mut e = self.event(
             now_us,

@@ -103,6 +103,10 @@ pub struct WebauthnCredentialInfo {
 pub struct Registered {
     /// The new credential.
     pub credential: WebauthnCredentialInfo,
+    /// Ten single-use recovery codes, shown once, when this is the account's first second
+    /// factor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_codes: Option<Vec<String>>,
     /// The login's next step (when registered by challenge).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub login: Option<LoginState>,
@@ -118,6 +122,10 @@ pub struct StepUpAssertion {
     /// The `PublicKeyCredential` from `navigator.credentials.get`, as JSON.
     #[schema(value_type = Object)]
     pub credential: serde_json::Value,
+}
+
+fn codes(codes: Option<Vec<tradeward_vault::SecretString>>) -> Option<Vec<String>> {
+    codes.map(|c| c.iter().map(|s| s.expose().to_owned()).collect())
 }
 
 fn info(row: WebauthnCredentialRow) -> WebauthnCredentialInfo {
@@ -247,6 +255,7 @@ pub async fn register_finish(
                 serde_json::from_slice(&bytes).map_err(|e| ApiError::internal(&e))?;
             let body = serde_json::json!({
                 "credential": info(registered.credential),
+                "recovery_codes": codes(registered.recovery_codes),
                 "login": login,
             });
             Ok((parts.status, parts.headers, Json(body)).into_response())
@@ -258,6 +267,7 @@ pub async fn register_finish(
                 .await?;
             Ok(Json(Registered {
                 credential: info(registered.credential),
+                recovery_codes: codes(registered.recovery_codes),
                 login: None,
             })
             .into_response())
