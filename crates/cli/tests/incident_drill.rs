@@ -29,6 +29,8 @@ use tradeward_signer::{CallContext, SignerError};
 const ALICE_PW: &str = "violet-anchor-sprocket-91";
 const BOB_PW: &str = "quartz-lantern-meadow-27";
 const CAROL_PW: &str = "copper-thistle-harbor-58";
+const ROOT_PW: &str = "marble-falcon-orchard-33";
+const ROOT_NEW_PW: &str = "saffron-glacier-beacon-64";
 const WITHDRAWALS: usize = 5;
 
 /// A child process killed when the test ends, whatever happens.
@@ -287,6 +289,20 @@ async fn drill(database_url: Option<String>) {
         );
     }
 
+    d.cli_ok(
+        &[
+            "admin",
+            "user",
+            "create",
+            "--email",
+            "root@example.com",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some(ROOT_PW),
+    );
+
     // The signer in its own process; the web tier reaches it over the socket.
     let socket = d.root.path().join("signer.sock");
     let _signer = d.spawn(&["signer", "--socket", socket.to_str().unwrap()], &[]);
@@ -340,6 +356,31 @@ async fn drill(database_url: Option<String>) {
     let mut bob_script = Client::new(&pem, port, "127.0.0.1", "script/1");
     bob_script.bearer = Some(r.body["token"].as_str().unwrap().to_owned());
     assert_eq!(bob_script.get("/credentials").await.status, StatusCode::OK);
+
+    // The administrator signs in, enrolling TOTP during the login as admins must.
+    let mut root = Client::new(&pem, port, "127.0.0.1", "admin-console/1");
+    let r = root.login("root@example.com", ROOT_PW).await;
+    assert_eq!(
+        r.body["status"], "second_factor_enrollment_required",
+        "{}",
+        r.body
+    );
+    let challenge = r.body["challenge"].as_str().unwrap().to_owned();
+    let r = root.post("/me/totp", json!({"challenge": challenge})).await;
+    let root_secret = r.body["secret"].as_str().unwrap().to_owned();
+    let r = root
+        .post(
+            "/me/totp/confirm",
+            json!({"challenge": challenge, "code": totp_now(&root_secret)}),
+        )
+        .await;
+    assert_eq!(r.body["login"]["status"], "authenticated", "{}", r.body);
+    let root_recovery: Vec<String> = r.body["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
 
     // Step 1: credential stuffing from 127.0.0.3 over every account and one that is not.
     let mut botnet = Client::new(&pem, port, "127.0.0.3", "stuffer/0.1");
@@ -456,8 +497,8 @@ async fn drill(database_url: Option<String>) {
     assert_eq!(c["correct_password_no_session"], 1, "{c}");
     assert_eq!(c["second_factor_failures"], 1, "{c}");
     assert_eq!(c["stuffing_addresses"], 1, "{c}");
-    assert_eq!(c["logins"], 3, "{c}");
-    assert_eq!(c["first_logins"], 2, "{c}");
+    assert_eq!(c["logins"], 4, "{c}");
+    assert_eq!(c["first_logins"], 3, "{c}");
     assert_eq!(c["logins_from_new_address"], 1, "{c}");
     assert_eq!(c["logins_from_new_device"], 1, "{c}");
     assert_eq!(c["credentials_added"], 1, "{c}");
@@ -467,6 +508,78 @@ async fn drill(database_url: Option<String>) {
     assert_eq!(c["signatures"], 1, "{c}");
     assert_eq!(c["lockdowns"], 0, "{c}");
 
+    // The admin console reads the same log through the API, filtered.
+    let r = root.get("/admin/audit?kind=signer.refuse&limit=1000").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let refusals = r.body["entries"].as_array().unwrap();
+    assert_eq!(refusals.len(), WITHDRAWALS);
+    for e in refusals {
+        assert_eq!(e["credential_id"], key.to_string());
+        assert_eq!(e["source_addr"], "127.0.0.2");
+        assert_eq!(e["detail"]["class"], "withdraw");
+        assert!(e["reason"].as_str().unwrap().contains("never signed"));
+    }
+    assert!(r.body["next_after_seq"].is_null());
+    let r = root
+        .get(&format!(
+            "/admin/audit?user_id={alice_user}&kind=credential.add&since={started}"
+        ))
+        .await;
+    let added = r.body["entries"].as_array().unwrap();
+    assert_eq!(added.len(), 1, "{}", r.body);
+    assert_eq!(added[0]["session_id"], attacker_session.as_str());
+    // Pages: two at a time, each continuing after the last.
+    let r = root.get("/admin/audit?kind=auth.login&limit=2").await;
+    let first = r.body["entries"].as_array().unwrap().clone();
+    assert_eq!(first.len(), 2);
+    let next = r.body["next_after_seq"].as_i64().unwrap();
+    assert_eq!(next, first[1]["seq"].as_i64().unwrap());
+    let r = root
+        .get(&format!(
+            "/admin/audit?kind=auth.login&limit=2&after_seq={next}"
+        ))
+        .await;
+    assert!(r.body["entries"][0]["seq"].as_i64().unwrap() > next);
+    // Bad filters are named; users and tokens are turned away.
+    for (q, field) in [
+        ("since=yesterday", "since"),
+        ("limit=0", "limit"),
+        ("until=5w", "until"),
+        ("colour=red", "query"),
+    ] {
+        let r = root.get(&format!("/admin/audit?{q}")).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{q}: {}",
+            r.body
+        );
+        assert!(
+            r.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(field),
+            "{q}: {}",
+            r.body
+        );
+    }
+    assert_eq!(
+        alice.get("/admin/audit").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        bob_script.get("/admin/audit").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let api = root.get("/openapi.json").await.body;
+    for path in ["/api/v1/admin/audit", "/api/v1/admin/lockdown"] {
+        assert!(
+            api["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+
     // The response: one command.
     let out = d.cli_ok(
         &["admin", "lockdown", "--reason", "drill: alice's key abused"],
@@ -474,8 +587,8 @@ async fn drill(database_url: Option<String>) {
     );
     for needle in [
         "trading: disabled for all accounts (was enabled)",
-        "all 3 users must set a new password at next login (3 newly required)",
-        "sessions revoked: 3",
+        "all 4 users must set a new password at next login (4 newly required)",
+        "sessions revoked: 4",
         "personal tokens revoked: 1",
     ] {
         assert!(
@@ -496,6 +609,7 @@ async fn drill(database_url: Option<String>) {
         ("alice", &mut alice),
         ("bob", &mut bob),
         ("attacker", &mut attacker),
+        ("root", &mut root),
         ("bob's token", &mut bob_script),
     ] {
         let r = c.get("/credentials").await;
@@ -526,9 +640,9 @@ async fn drill(database_url: Option<String>) {
     let report = report_json(&d, &started);
     let c = &report["counts"];
     assert_eq!(c["lockdowns"], 1, "{c}");
-    assert_eq!(c["sessions_revoked"], 3, "{c}");
+    assert_eq!(c["sessions_revoked"], 4, "{c}");
     assert_eq!(c["tokens_revoked"], 1, "{c}");
-    assert_eq!(c["users_forced_to_reset"], 3, "{c}");
+    assert_eq!(c["users_forced_to_reset"], 4, "{c}");
     assert_eq!(c["trading_switch_changes"], 1, "{c}");
     assert_eq!(c["signer_refusals"], WITHDRAWALS + 1, "{c}");
     assert_eq!(c["refused_withdrawals"], WITHDRAWALS, "{c}");
@@ -553,6 +667,47 @@ async fn drill(database_url: Option<String>) {
         .unwrap()
         .contains("trading is disabled for the whole deployment"));
 
+    // The admin console's lockdown (after the admin's own forced password change): audited
+    // like the CLI's; by now it only re-forces the admin who just changed theirs.
+    let mut root = Client::new(&pem, port, "127.0.0.1", "admin-console/1");
+    let r = root.login("root@example.com", ROOT_PW).await;
+    let r = root
+        .post(
+            "/session/recovery-code",
+            json!({"challenge": r.body["challenge"], "code": root_recovery[0]}),
+        )
+        .await;
+    assert_eq!(r.body["status"], "password_change_required", "{}", r.body);
+    let r = root
+        .post(
+            "/session/password",
+            json!({"challenge": r.body["challenge"], "new_password": ROOT_NEW_PW}),
+        )
+        .await;
+    assert_eq!(r.body["status"], "authenticated", "{}", r.body);
+    let r = root.post("/admin/lockdown", json!({"reason": " "})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(
+        fresh
+            .post("/admin/lockdown", json!({"reason": "x"}))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = root
+        .post("/admin/lockdown", json!({"reason": "console drill"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["trading_was_enabled"], false);
+    assert_eq!(r.body["users"], 4);
+    assert_eq!(r.body["users_newly_forced"], 1);
+    assert_eq!(r.body["sessions_revoked"], 1);
+    assert_eq!(
+        root.get("/admin/trading").await.status,
+        StatusCode::UNAUTHORIZED,
+        "the admin's own session ended too"
+    );
+
     // Idempotent: a second lockdown changes nothing and says so.
     let out = d.cli_ok(&["admin", "lockdown", "--reason", "again", "--json"], None);
     let again: Value = serde_json::from_str(&out).unwrap();
@@ -560,10 +715,22 @@ async fn drill(database_url: Option<String>) {
     assert_eq!(again["users_newly_forced"], 0);
     assert_eq!(again["sessions_revoked"], 0);
     assert_eq!(again["tokens_revoked"], 0);
-    let c = &report_json(&d, &started)["counts"];
-    assert_eq!(c["users_forced_to_reset"], 3, "{c}");
-    assert_eq!(c["sessions_revoked"], 3, "{c}");
-    assert_eq!(c["lockdowns"], 2, "{c}");
+    let report = report_json(&d, &started);
+    let c = &report["counts"];
+    assert_eq!(c["users_forced_to_reset"], 5, "{c}");
+    assert_eq!(c["sessions_revoked"], 5, "{c}");
+    assert_eq!(c["lockdowns"], 3, "{c}");
+    let lockdowns: Vec<&str> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["category"] == "lockdown")
+        .map(|s| s["summary"].as_str().unwrap())
+        .collect();
+    assert!(
+        lockdowns[1].contains("by admin ") && lockdowns[1].contains("from 127.0.0.1"),
+        "{lockdowns:?}"
+    );
 
     // A bad reason is refused with a one-line error and changes nothing.
     let out = d.cli(&["admin", "lockdown", "--reason", "  "], None);

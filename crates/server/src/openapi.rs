@@ -8,7 +8,9 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::routes::email;
 use crate::routes::webauthn;
-use crate::routes::{admin, balances, credentials, dto, markets, me, session, stream, tokens};
+use crate::routes::{
+    admin, balances, credentials, dto, incident, markets, me, session, stream, tokens,
+};
 
 /// The API description.
 #[derive(Debug, OpenApi)]
@@ -26,6 +28,7 @@ use crate::routes::{admin, balances, credentials, dto, markets, me, session, str
         email::change_email, email::signup, email::verify_signup,
         credentials::create, credentials::list, credentials::delete,
         admin::get_trading, admin::put_trading, admin::force_password_reset,
+        incident::list_audit, incident::lockdown,
         balances::list, markets::list, markets::history, stream::open,
     ),
     components(schemas(ErrorBody, ErrorDetail, dto::StatusBody)),

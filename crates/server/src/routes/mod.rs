@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod dto;
 pub mod email;
 pub mod email_pages;
+pub mod incident;
 pub mod markets;
 pub mod me;
 pub mod session;
@@ -68,6 +69,8 @@ pub fn router(state: AppState) -> Router {
             "/admin/force-password-reset",
             post(admin::force_password_reset),
         )
+        .route("/admin/audit", get(incident::list_audit))
+        .route("/admin/lockdown", post(incident::lockdown))
         .route("/balances", get(balances::list))
         .route("/markets", get(markets::list))
         .route("/markets/history", get(markets::history))
