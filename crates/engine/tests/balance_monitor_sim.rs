@@ -16,7 +16,8 @@ use tokio::sync::mpsc;
 use tradeward_audit::MemoryAuditSink;
 use tradeward_domain::{CredentialId, Side, Symbol, UserId, Venue};
 use tradeward_engine::balance_monitor::{
-    AlertFeed, BalanceMonitor, BalanceSink, BalanceSnapshot, MonitorConfig, VenueLimits, Watched,
+    AlertFeed, BalanceMonitor, BalanceSink, BalanceSnapshot, MonitorConfig, SnapshotSource,
+    VenueLimits, Watched,
 };
 use tradeward_engine::{BalanceAlertSpec, BalanceCondition, Event, TriggerBooks, TriggerId};
 use tradeward_exchange::binance::{
@@ -357,16 +358,26 @@ async fn polls_values_and_feeds_balance_alerts() {
     assert!(p > dec!(39900) && p <= dec!(40000), "BTC at {p}");
     assert_eq!(a_now.value.total, p + dec!(400));
 
-    // Several rounds: every credential polled each round, no failure, C never alerted.
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Round after round every credential is polled again (three snapshots each), with no
+    // failure, and C's value never changes.
+    eventually("three polled snapshots of every credential", || {
+        let seen = rec.seen.lock().unwrap();
+        w.creds
+            .iter()
+            .all(|(id, _)| {
+                seen.iter()
+                    .filter(|s| s.credential == *id && s.source == SnapshotSource::Poll)
+                    .count()
+                    >= 3
+            })
+            .then_some(())
+    })
+    .await;
     monitor.stop();
     let st = monitor.stats();
     assert_eq!(st.polls_failed, 0);
     assert!(st.polls_ok >= 9, "three rounds of three: {st:?}");
     let seen = rec.seen.lock().unwrap();
-    for (id, _) in &w.creds {
-        assert!(seen.iter().filter(|s| s.credential == *id).count() >= 3);
-    }
     assert!(seen
         .iter()
         .all(|s| s.credential != c || s.value.total == dec!(250)));
