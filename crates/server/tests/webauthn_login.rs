@@ -420,3 +420,24 @@ async fn admin_policy_flow(srv: TestServer) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["status"], "authenticated");
 }
+
+#[tokio::test]
+async fn webauthn_endpoints_are_in_the_openapi_document() {
+    let srv = sqlite_server(fast_config()).await;
+    let mut c = srv.client();
+    let r = c.get("/openapi.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let paths = &r.json()["paths"];
+    for (path, method) in [
+        ("/api/v1/session/webauthn/begin", "post"),
+        ("/api/v1/session/webauthn/finish", "post"),
+        ("/api/v1/me/webauthn/register/begin", "post"),
+        ("/api/v1/me/webauthn/register/finish", "post"),
+        ("/api/v1/me/webauthn", "get"),
+        ("/api/v1/me/webauthn/{id}", "delete"),
+        ("/api/v1/me/step-up/webauthn/begin", "post"),
+        ("/api/v1/me/step-up/webauthn", "post"),
+    ] {
+        assert!(paths[path][method].is_object(), "{method} {path} missing");
+    }
+}
