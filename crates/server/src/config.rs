@@ -118,9 +118,8 @@ impl ServerConfig {
                 ));
             }
             // WebAuthn binds credentials to this URL's host.
-            WebauthnConfig::for_public_url(url, false).map_err(|e| {
-                bad("server.public_url", format!("{url:?} cannot be used: {e}"))
-            })?;
+            WebauthnConfig::for_public_url(url, false)
+                .map_err(|e| bad("server.public_url", format!("{url:?} cannot be used: {e}")))?;
         }
         if self.plain_http_behind_proxy {
             if !self.listen.ip().is_loopback() {
@@ -254,6 +253,32 @@ mod tests {
         c.listen = "0.0.0.0:8080".parse().unwrap();
         let err = c.validate(None).unwrap_err().to_string();
         assert!(err.contains("server.plain_http_behind_proxy"), "{err}");
+    }
+
+    #[test]
+    fn webauthn_relying_party_follows_the_public_url() {
+        let c = ServerConfig {
+            public_url: Some("https://trade.example.com:9443/".into()),
+            require_webauthn_for_admins: true,
+            ..ServerConfig::default()
+        };
+        c.validate(Some(Path::new("/srv/tw/data"))).unwrap();
+        let w = c.auth_config().webauthn;
+        assert_eq!(w.rp_id, "trade.example.com");
+        assert_eq!(w.origin, "https://trade.example.com:9443");
+        assert!(!w.allow_any_port);
+        assert!(w.require_for_admins);
+        let d = ServerConfig::default().auth_config().webauthn;
+        assert_eq!(
+            (d.rp_id.as_str(), d.origin.as_str(), d.require_for_admins),
+            ("localhost", "https://localhost:8443", false)
+        );
+        let bad = ServerConfig {
+            public_url: Some("https://".into()),
+            ..ServerConfig::default()
+        };
+        let err = bad.validate(None).unwrap_err().to_string();
+        assert!(err.contains("server.public_url"), "{err}");
     }
 
     #[test]
