@@ -19,6 +19,7 @@
 pub mod backoff;
 pub mod binance;
 pub mod clock;
+pub mod coinbase;
 mod error;
 pub mod filters;
 pub mod hub;

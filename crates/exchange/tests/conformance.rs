@@ -5,7 +5,8 @@
 //! refused before anything is sent.
 //!
 //! Not yet here: a venue-held stop order fired through the engine (`OrderKind` has no stop
-//! variant yet).
+//! variant yet), and Coinbase's trade stream (its WebSocket feed is not written yet: the
+//! Coinbase run skips the stream step).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed step should panic
 
 mod common;
@@ -60,9 +61,11 @@ async fn saw_trade(sub: &mut tradeward_exchange::MarketSubscription, qty: Decima
 
 /// The suite. The account starts with 1 BTC and 100000 USDT; BTC/USDT trades near 50000 with
 /// tick 0.01 and step 0.00001.
-async fn conformance(exec: &dyn ExecutionClient, md: &dyn MarketDataClient) {
+async fn conformance(exec: &dyn ExecutionClient, md: Option<&dyn MarketDataClient>) {
     let venue = exec.venue();
-    assert_eq!(md.venue(), venue);
+    if let Some(md) = md {
+        assert_eq!(md.venue(), venue);
+    }
 
     // Markets and rules.
     let rules = exec.exchange_rules(&[btc()]).await.unwrap();
@@ -80,12 +83,18 @@ async fn conformance(exec: &dyn ExecutionClient, md: &dyn MarketDataClient) {
     assert_eq!(asset(&b0, "BTC"), (dec!(1), dec!(0)), "{b0:?}");
 
     // The trade stream, subscribed before trading.
-    let mut sub = md.subscribe(&[btc()], &[StreamKind::Trades]).await.unwrap();
-    tokio::time::timeout(Duration::from_secs(5), async {
-        while !matches!(sub.events.recv().await, Some(FeedItem::Connected)) {}
-    })
-    .await
-    .expect("stream connects");
+    let mut sub = match md {
+        Some(md) => {
+            let mut sub = md.subscribe(&[btc()], &[StreamKind::Trades]).await.unwrap();
+            tokio::time::timeout(Duration::from_secs(5), async {
+                while !matches!(sub.events.recv().await, Some(FeedItem::Connected)) {}
+            })
+            .await
+            .expect("stream connects");
+            Some(sub)
+        }
+        None => None,
+    };
 
     // A limit order's life.
     let id = cid(venue, "limit-1");
@@ -155,12 +164,20 @@ async fn conformance(exec: &dyn ExecutionClient, md: &dyn MarketDataClient) {
         assert_eq!(filled.status, OrderStatus::Filled, "{filled:?}");
         assert_eq!(filled.executed_qty, qty);
         assert!(filled.cumulative_quote_qty > Decimal::ZERO);
-        if saw_trade(&mut sub, qty).await {
-            seen = true;
-            break;
+        match sub.as_mut() {
+            Some(sub) => {
+                if saw_trade(sub, qty).await {
+                    seen = true;
+                    break;
+                }
+            }
+            None => break,
         }
     }
-    assert!(seen, "the fill never showed on the trade stream");
+    assert!(
+        seen || sub.is_none(),
+        "the fill never showed on the trade stream"
+    );
     let b3 = exec.balances().await.unwrap();
     assert!(asset(&b3, "BTC").0 > dec!(1), "{b3:?}");
     assert!(asset(&b3, "USDT").0 < dec!(100000), "{b3:?}");
@@ -186,7 +203,7 @@ async fn conformance(exec: &dyn ExecutionClient, md: &dyn MarketDataClient) {
 async fn binance_connector_conforms_on_the_binance_dialect() {
     let w = world().await;
     let md = BinanceMarketData::new(w.config.clone(), Arc::new(SystemClock)).unwrap();
-    conformance(w.exec.as_ref(), &md).await;
+    conformance(w.exec.as_ref(), Some(&md)).await;
     w.sim.stop().await.unwrap();
 }
 
@@ -264,9 +281,70 @@ async fn kraken_world() -> (
 async fn kraken_connector_conforms_on_the_kraken_dialect() {
     let (sim, exec, config, _dirs) = kraken_world().await;
     let md = KrakenMarketData::new(config, Arc::new(SystemClock)).unwrap();
-    conformance(&exec, &md).await;
+    conformance(&exec, Some(&md)).await;
     let info = exec.key_info().await.unwrap();
     assert!(info.permissions.contains(&"modify-trades".to_owned()));
     assert!(!info.permissions.iter().any(|p| p.contains("withdraw")));
+    sim.stop().await.unwrap();
+}
+
+/// RFC 8032 test 1's Ed25519 key: the public key, and the secret as Coinbase issues Ed25519
+/// secrets (base64 of the seed followed by the public key).
+const CB_PUBLIC: &str = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+const CB_SECRET: &str =
+    "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2DXWpgBgrEKt9VL/tPJZAc6DuFy89qmIyWvAhpo9wdRGg==";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coinbase_connector_conforms_on_the_coinbase_dialect() {
+    use tradeward_exchange::coinbase::{CoinbaseConfig, CoinbaseExecution, CoinbaseHttp};
+    let mut cfg = sim_config();
+    let mut acct = cfg.accounts[0].clone();
+    acct.api_key = "coinbaseconformance".into();
+    acct.secret = None;
+    acct.ed25519_public_key = Some(CB_PUBLIC.into());
+    cfg.accounts = vec![acct];
+    let sim = tradeward_sim::spawn(cfg, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let dirs = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dirs.path().join("data")).unwrap();
+    let store = tradeward_store::testing::fresh_sqlite(&dirs.path().join("data"))
+        .await
+        .unwrap();
+    let provider = LocalKeyProvider::open_or_create(&dirs.path().join("kek")).unwrap();
+    let user = store
+        .create_user(&NewUser {
+            email: "coinbase@example.com".into(),
+            role: "user".into(),
+            created_at_us: 1,
+        })
+        .await
+        .unwrap();
+    let signer = Signer::new(
+        store,
+        Vault::new(Arc::new(provider)),
+        Arc::new(tradeward_audit::MemoryAuditSink::new()),
+    );
+    let ctx = CallContext::component("engine").for_user(user);
+    let stored = signer
+        .store_credential(
+            &ctx,
+            CredentialInput {
+                owner: user,
+                venue: Venue::Coinbase,
+                label: "coinbase".into(),
+                scheme: Some(tradeward_signer::schemes::Scheme::CoinbaseAdvancedJwtEd25519),
+                api_key: SecretBytes::new(b"coinbaseconformance".to_vec()),
+                secret: SecretBytes::new(CB_SECRET.as_bytes().to_vec()),
+                passphrase: None,
+                limits: CredentialLimits::default(),
+                permissions: "{}".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let http = Arc::new(CoinbaseHttp::new(CoinbaseConfig::sim(&sim.base_url())).unwrap());
+    let exec = CoinbaseExecution::new(http, Arc::new(signer), stored.id, ctx);
+    conformance(&exec, None).await;
     sim.stop().await.unwrap();
 }
