@@ -1,4 +1,4 @@
-//! Key checks on add, end to end against the sim's Binance and Kraken dialects with a real
+//! Key checks on add, end to end against the sim's Binance, Kraken and Coinbase dialects with a real
 //! signer: a key that can withdraw is refused with an explanation, a key without an address
 //! restriction gets a warning listing the server's egress addresses, a key that cannot trade
 //! is accepted for monitoring only, and an address-restricted trading key passes cleanly.
@@ -20,6 +20,11 @@ use tradeward_vault::{LocalKeyProvider, SecretBytes, Vault};
 /// Base64, so the same accounts serve the Kraken dialect too (Binance signs with its text).
 const SECRET_B64: &str =
     "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg==";
+
+/// RFC 8032 test 1's Ed25519 key, and its secret as Coinbase issues them (seed || public).
+const CB_PUBLIC: &str = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+const CB_SECRET: &str =
+    "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2DXWpgBgrEKt9VL/tPJZAc6DuFy89qmIyWvAhpo9wdRGg==";
 
 const EGRESS: [&str; 2] = ["203.0.113.7", "2001:db8::7"];
 
@@ -43,12 +48,25 @@ async fn setup() -> Setup {
         a.can_trade = trade;
         a
     };
-    cfg.accounts = vec![
+    let mut accounts = vec![
         acct("withdrawkey", true, true, true),
         acct("openkey", false, false, true),
         acct("readonlykey", false, true, false),
         acct("goodkey", false, true, true),
     ];
+    // The same four as Ed25519 keys, for the Coinbase dialect.
+    let ed: Vec<_> = accounts
+        .iter()
+        .map(|a| {
+            let mut e = a.clone();
+            e.api_key = format!("cb{}", a.api_key);
+            e.secret = None;
+            e.ed25519_public_key = Some(CB_PUBLIC.into());
+            e
+        })
+        .collect();
+    accounts.extend(ed);
+    cfg.accounts = accounts;
     let sim = tradeward_sim::spawn(cfg, "127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
@@ -83,16 +101,25 @@ async fn setup() -> Setup {
 
 impl Setup {
     async fn credential(&self, venue: Venue, key: &str) -> CredentialId {
+        let (key, secret, scheme) = if venue == Venue::Coinbase {
+            (
+                format!("cb{key}"),
+                CB_SECRET,
+                Some(tradeward_signer::schemes::Scheme::CoinbaseAdvancedJwtEd25519),
+            )
+        } else {
+            (key.to_owned(), SECRET_B64, None)
+        };
         self.signer
             .store_credential(
                 &self.ctx,
                 CredentialInput {
                     owner: self.owner,
                     venue,
-                    label: key.into(),
-                    scheme: None,
+                    label: key.clone(),
+                    scheme,
                     api_key: SecretBytes::new(key.as_bytes().to_vec()),
-                    secret: SecretBytes::new(SECRET_B64.as_bytes().to_vec()),
+                    secret: SecretBytes::new(secret.as_bytes().to_vec()),
                     passphrase: None,
                     limits: CredentialLimits::default(),
                     permissions: "{}".into(),
@@ -107,6 +134,18 @@ impl Setup {
         let id = self.credential(venue, key).await;
         let signer = Arc::new(self.signer.clone());
         match venue {
+            Venue::Coinbase => {
+                let http = tradeward_exchange::coinbase::CoinbaseHttp::new(
+                    tradeward_exchange::coinbase::CoinbaseConfig::sim(&self.sim.base_url()),
+                )
+                .unwrap();
+                Box::new(tradeward_exchange::coinbase::CoinbaseExecution::new(
+                    Arc::new(http),
+                    signer,
+                    id,
+                    self.ctx.clone(),
+                ))
+            }
             Venue::Kraken => {
                 let http = KrakenHttp::new(
                     KrakenConfig::sim(&self.sim.base_url(), &self.sim.ws_url()),
@@ -138,6 +177,9 @@ impl Setup {
 }
 
 async fn checks_for(s: &Setup, venue: Venue, doc: &str, right: &str) {
+    // Coinbase's key_permissions says nothing about address restrictions: every Coinbase
+    // key gets the egress-address reminder.
+    let reports_ip = venue != Venue::Coinbase;
     let policy = KeyPolicy {
         refuse_fund_movement: true,
         egress_addresses: EGRESS.iter().map(|a| (*a).to_owned()).collect(),
@@ -170,7 +212,10 @@ async fn checks_for(s: &Setup, venue: Venue, doc: &str, right: &str) {
         .await
         .unwrap();
     assert!(v.accepted && v.can_trade, "{v:?}");
-    assert_eq!(v.permissions.ip_restricted, Some(false));
+    assert_eq!(
+        v.permissions.ip_restricted,
+        if reports_ip { Some(false) } else { None }
+    );
     let w = v.warnings.join(" ");
     assert!(w.contains("203.0.113.7, 2001:db8::7"), "{w}");
 
@@ -179,11 +224,18 @@ async fn checks_for(s: &Setup, venue: Venue, doc: &str, right: &str) {
         .unwrap();
     assert!(v.accepted && !v.can_trade, "{v:?}");
     assert!(v.warnings.iter().any(|w| w.contains("monitoring")), "{v:?}");
+    assert!(v.refusal.is_none());
 
     let v = check_key(s.client(venue, "goodkey").await.as_ref(), &policy)
         .await
         .unwrap();
-    assert!(v.accepted && v.can_trade && v.warnings.is_empty(), "{v:?}");
+    assert!(v.accepted && v.can_trade, "{v:?}");
+    if reports_ip {
+        assert!(v.warnings.is_empty(), "{v:?}");
+    } else {
+        assert_eq!(v.warnings.len(), 1, "{v:?}");
+        assert!(v.warnings[0].contains("203.0.113.7, 2001:db8::7"), "{v:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -197,5 +249,12 @@ async fn binance_keys_are_checked_through_api_restrictions() {
 async fn kraken_keys_are_checked_through_get_api_key_info() {
     let s = setup().await;
     checks_for(&s, Venue::Kraken, "docs/venues/kraken.md", "Withdraw Funds").await;
+    s.sim.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coinbase_keys_are_checked_through_key_permissions() {
+    let s = setup().await;
+    checks_for(&s, Venue::Coinbase, "docs/venues/coinbase.md", "Transfer").await;
     s.sim.stop().await.unwrap();
 }
