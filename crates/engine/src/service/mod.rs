@@ -53,6 +53,9 @@ pub use error::ServiceError;
 pub use notice::Notice;
 pub use order::{client_order_id, DecidedOrder};
 pub use router::Outcome;
+/// Re-exported so callers can configure venues and clocks without naming the adapter crate.
+pub use tradeward_exchange::binance::BinanceConfig;
+pub use tradeward_exchange::SystemClock;
 pub use venues::{BinanceVenues, Venues};
 
 /// Timings of the service's background work.
@@ -107,6 +110,8 @@ pub struct EngineService {
     /// Per market, the triggers with a trailing leg, and whether the market moved since the
     /// last flush.
     trailing: StdMutex<persist::TrailingIndex>,
+    /// Client order ids being sent right now: reconciliation leaves them alone.
+    inflight: StdMutex<HashSet<String>>,
     /// Credentials whose user stream is consumed.
     streams: StdMutex<HashSet<CredentialId>>,
     /// Execution clients by credential, as checked at arm time.
@@ -156,12 +161,15 @@ impl EngineService {
             markets: Mutex::new(HashMap::new()),
             trailing: StdMutex::new(persist::TrailingIndex::default()),
             streams: StdMutex::new(HashSet::new()),
+            inflight: StdMutex::new(HashSet::new()),
             clients: StdMutex::new(HashMap::new()),
             global_trading: AtomicBool::new(global),
             tasks: StdMutex::new(Vec::new()),
         });
-        service.restore().await?;
+        let restored = service.restore().await?;
+        // Before any feed runs: nothing new is decided while a crash's leftovers are settled.
         let outcomes = service.reconcile(true).await?;
+        service.resume(restored).await;
         service.spawn_background();
         Ok((service, outcomes))
     }
@@ -384,7 +392,16 @@ impl EngineService {
             return Ok(());
         }
         let sub = self.venues.subscribe(key).await?;
-        markets.insert(key.clone(), self.spawn_feed(sub));
+        let (ready_tx, ready) = tokio::sync::oneshot::channel();
+        markets.insert(key.clone(), self.spawn_feed(sub, ready_tx));
+        drop(markets);
+        // Return with the feed live (bounded), so prices that follow are seen.
+        if tokio::time::timeout(self.config.first_price_wait, ready)
+            .await
+            .is_err()
+        {
+            tracing::warn!(market = %key, "market feed not connected yet; it keeps trying");
+        }
         Ok(())
     }
 
@@ -418,10 +435,21 @@ impl EngineService {
     }
 
     /// Consumes a market subscription until it ends, feeding every event to the books.
-    fn spawn_feed(self: &Arc<Self>, mut sub: MarketSubscription) -> JoinHandle<()> {
+    fn spawn_feed(
+        self: &Arc<Self>,
+        mut sub: MarketSubscription,
+        ready: tokio::sync::oneshot::Sender<()>,
+    ) -> JoinHandle<()> {
         let service: Weak<Self> = Arc::downgrade(self);
         tokio::spawn(async move {
+            let mut ready = Some(ready);
             while let Some(item) = sub.events.recv().await {
+                if matches!(item, FeedItem::Connected | FeedItem::Event(_)) {
+                    if let Some(r) = ready.take() {
+                        // The starter may have stopped waiting; that is fine.
+                        let _ = r.send(());
+                    }
+                }
                 let Some(s) = service.upgrade() else { break };
                 match item {
                     FeedItem::Event(ev) => {
@@ -504,6 +532,17 @@ impl EngineService {
             .unwrap_or_else(PoisonError::into_inner)
             .extend([switch, flush, poll]);
     }
+}
+
+/// A fresh trigger id (UUIDv7, so ids sort by creation time). Ids are made here, outside the
+/// books, which draw no randomness.
+pub fn new_trigger_id() -> TriggerId {
+    TriggerId::from_uuid(uuid::Uuid::now_v7())
+}
+
+/// A trigger id from its text (hyphenated UUID), if it is one.
+pub fn parse_trigger_id(text: &str) -> Option<TriggerId> {
+    uuid::Uuid::parse_str(text).ok().map(TriggerId::from_uuid)
 }
 
 fn json<T: serde::Serialize>(id: TriggerId, value: &T) -> Result<String, ServiceError> {

@@ -19,6 +19,13 @@ use crate::spec::{
     TriggerId, TriggerSpec,
 };
 
+/// What [`EngineService::restore`] re-armed: its markets and triggers.
+#[derive(Debug, Default)]
+pub(crate) struct Restored {
+    markets: Vec<MarketKey>,
+    restored: Vec<ArmedTrigger>,
+}
+
 /// Triggers with a trailing leg, per market, with the state last written.
 #[derive(Debug, Default)]
 pub(crate) struct TrailingIndex {
@@ -125,11 +132,11 @@ impl EngineService {
         Ok(written)
     }
 
-    /// Re-arms every stored armed trigger: registers the markets, restores each trigger from
-    /// its stored live state (before any price arrives, so a condition met while the server was
-    /// down fires on the first price), then starts the feeds and the user streams. A trigger
+    /// Re-arms every stored armed trigger: registers the markets and restores each trigger
+    /// from its stored live state, before any price arrives (so a condition met while the
+    /// server was down fires on the first price; feeds start in [`Self::resume`]). A trigger
     /// that cannot be restored (its market is unreachable now) is logged and left stored.
-    pub(crate) async fn restore(self: &Arc<Self>) -> Result<(), ServiceError> {
+    pub(crate) async fn restore(self: &Arc<Self>) -> Result<Restored, ServiceError> {
         let rows = self.store.triggers_in_state(TriggerState::Armed).await?;
         let mut markets: Vec<MarketKey> = Vec::new();
         let mut restored = Vec::new();
@@ -163,17 +170,22 @@ impl EngineService {
                 }
             }
         }
-        for key in &markets {
+        Ok(Restored { markets, restored })
+    }
+
+    /// Starts the feeds and user streams of what [`Self::restore`] re-armed. Called after
+    /// reconciliation, so no new decision can race with a crash's leftovers.
+    pub(crate) async fn resume(self: &Arc<Self>, r: Restored) {
+        for key in &r.markets {
             if let Err(e) = self.start_feed(key).await {
                 tracing::error!(market = %key, error = %e, "market feed not started");
             }
         }
-        for a in &restored {
+        for a in &r.restored {
             if let TriggerBody::Order { credential, .. } = &a.spec.body {
                 self.ensure_user_stream(a.spec.owner, *credential).await;
             }
         }
-        Ok(())
     }
 }
 

@@ -4,7 +4,7 @@
 //! Order states move only forward ([`tradeward_store::Store::update_trigger_order`]), so the
 //! user data stream and REST polling can report the same change in any order.
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -143,6 +143,39 @@ impl EngineService {
         decided: &DecidedOrder,
         coid: ClientOrderId,
     ) -> Result<Outcome, ServiceError> {
+        // One send per order at a time: a reconciliation pass skips an order being sent.
+        if !self
+            .inflight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(coid.as_str().to_owned())
+        {
+            return Ok(Outcome::Pending {
+                id,
+                error: "already being sent".into(),
+            });
+        }
+        let result = self
+            .send_once(id, owner, leg, credential, symbol, decided, coid.clone())
+            .await;
+        self.inflight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(coid.as_str());
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)] // As `send`.
+    async fn send_once(
+        &self,
+        id: TriggerId,
+        owner: UserId,
+        leg: u8,
+        credential: CredentialId,
+        symbol: Symbol,
+        decided: &DecidedOrder,
+        coid: ClientOrderId,
+    ) -> Result<Outcome, ServiceError> {
         let client = self.client(owner, credential, false).await?;
         let request = decided
             .request(symbol, coid.clone())
@@ -241,7 +274,22 @@ impl EngineService {
             if row.state == OrderState::Decided && !on_start && now - row.created_at_us < grace_us {
                 continue;
             }
-            match self.reconcile_one(&row).await {
+            // Claimed for the whole ask-then-maybe-send, so two passes (the poller and a user
+            // stream reconnect) or a pass and a fresh send never both send it.
+            if !self
+                .inflight
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(row.client_order_id.clone())
+            {
+                continue;
+            }
+            let result = self.reconcile_claimed(&row).await;
+            self.inflight
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&row.client_order_id);
+            match result {
                 Ok(Some(o)) => outcomes.push(o),
                 Ok(None) => {}
                 Err(e) => {
@@ -252,7 +300,19 @@ impl EngineService {
         Ok(outcomes)
     }
 
-    async fn reconcile_one(&self, row: &TriggerOrderRow) -> Result<Option<Outcome>, ServiceError> {
+    /// Reconciles one order its caller has claimed in `inflight`.
+    async fn reconcile_claimed(
+        &self,
+        listed: &TriggerOrderRow,
+    ) -> Result<Option<Outcome>, ServiceError> {
+        // Re-read under the claim: a send that finished since the listing moved it on.
+        let Some(row) = self.store.trigger_order(&listed.client_order_id).await? else {
+            return Ok(None);
+        };
+        if row.state.is_terminal() {
+            return Ok(None);
+        }
+        let row = &row;
         let id = TriggerId::from_uuid(row.trigger_id);
         let corrupt = |reason: String| ServiceError::Corrupt {
             id: row.trigger_id,
@@ -294,7 +354,7 @@ impl EngineService {
                 let decided: DecidedOrder = serde_json::from_str(&row.order_json)
                     .map_err(|e| corrupt(format!("decided order: {e}")))?;
                 Ok(Some(
-                    self.send(
+                    self.send_once(
                         id,
                         owner,
                         row.leg,
