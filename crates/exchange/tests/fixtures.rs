@@ -178,3 +178,80 @@ fn every_kraken_fixture_parses() {
     }
     assert!(parsed >= 17, "{parsed}");
 }
+
+#[test]
+fn every_coinbase_fixture_parses() {
+    use tradeward_exchange::coinbase::common as cb;
+    let mut parsed = 0;
+    for (name, body) in files("coinbase") {
+        match name.as_str() {
+            "rest_products" => {
+                let rules = cb::parse_products(&body).unwrap();
+                assert_eq!(rules.symbols.len(), 2, "futures are left out");
+                let btc = rules.get(&sym("BTC/USD")).unwrap();
+                assert_eq!(btc.venue_symbol, "BTC-USD");
+                assert_eq!(btc.filters.tick_size, Some(dec!(0.01)));
+                assert_eq!(btc.filters.step_size, Some(dec!(0.00000001)));
+                assert_eq!(btc.filters.min_notional, Some(dec!(1)));
+                assert!(btc.trading);
+                assert!(!rules.get(&sym("ETH/USD")).unwrap().trading, "cancel_only");
+            }
+            "rest_accounts" => {
+                let b = cb::parse_accounts(&body).unwrap();
+                assert_eq!(
+                    (b[0].asset.as_str(), b[0].free, b[0].locked),
+                    ("BTC", dec!(1.23), dec!(0.5))
+                );
+            }
+            "rest_create_order" => {
+                assert_eq!(cb::parse_create_order(&body).unwrap(), "11111-00000-000000");
+            }
+            "rest_error_create_order" => {
+                let e = cb::parse_create_order(&body).unwrap_err();
+                assert_eq!(e.venue_code(), Some(cb::codes::INSUFFICIENT_FUND));
+            }
+            "rest_error_body" => {
+                let e = cb::parse_error(&body).unwrap();
+                assert_eq!(e.venue_code(), Some(cb::codes::NOT_FOUND));
+            }
+            "rest_order" => {
+                let o = cb::parse_order(&body).unwrap();
+                assert_eq!(o.status, OrderStatus::PartiallyFilled);
+                assert_eq!(
+                    (o.price, o.orig_qty, o.executed_qty),
+                    (dec!(10000.00), dec!(0.001), dec!(0.0005))
+                );
+                assert_eq!(o.client_order_id, "11111-000000-000000");
+                assert_eq!(o.update_time_ms, Some(1_622_455_199_000));
+            }
+            "rest_orders" => {
+                let list = cb::parse_orders(&body).unwrap();
+                assert_eq!(
+                    (list[0].status, list[0].order_type),
+                    (OrderStatus::Filled, OrderType::Market)
+                );
+                assert_eq!(list[0].cumulative_quote_qty, dec!(10));
+                assert_eq!(
+                    (list[1].status, list[1].order_type),
+                    (OrderStatus::Canceled, OrderType::StopLossLimit)
+                );
+                assert_eq!(list[1].update_time_ms, Some(1_622_455_500_123));
+            }
+            "rest_batch_cancel" => cb::parse_cancel(&body).unwrap(),
+            "rest_error_batch_cancel" => {
+                assert_eq!(
+                    cb::parse_cancel(&body).unwrap_err().venue_code(),
+                    Some(cb::codes::CANCEL_REFUSED)
+                );
+            }
+            "rest_key_permissions" => {
+                let p = cb::parse_key_permissions(&body).unwrap();
+                assert!(p.can_read && p.can_trade && p.can_withdraw);
+                assert_eq!(p.ip_restricted, None);
+            }
+            other => panic!("fixture {other} selects no parser"),
+        }
+        parsed += 1;
+    }
+    assert_eq!(parsed, 10);
+}
