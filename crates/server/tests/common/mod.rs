@@ -38,6 +38,11 @@ impl Clock for ManualClock {
     }
 }
 
+/// A manual clock starting at `now_us` (for test servers built outside this module).
+pub fn manual_clock(now_us: i64) -> Arc<ManualClock> {
+    Arc::new(ManualClock(AtomicI64::new(now_us)))
+}
+
 pub struct TestServer {
     pub addr: SocketAddr,
     pub base: String,
