@@ -146,7 +146,9 @@ fn assert_html_hygiene(page: &Page) {
         .starts_with("text/html"));
     let lower = page.body.to_lowercase();
     // The only script allowed is our own file, with no inline body.
-    let outside = lower.replace("<script src=\"/static/live.js\" defer></script>", "");
+    let outside = lower
+        .replace("<script src=\"/static/live.js\" defer></script>", "")
+        .replace("<script src=\"/static/passkey.js\" defer></script>", "");
     assert!(!outside.contains("<script"), "a page carries inline script");
     assert!(!lower.contains(" style=") && !lower.contains("<style"));
     assert!(!lower.contains(" onclick=") && !lower.contains(" onload="));

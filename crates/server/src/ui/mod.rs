@@ -6,7 +6,9 @@
 //! The pages call [`tradeward_auth::AuthService`] directly and set the same session cookie as
 //! the API. No page carries inline script (the CSP forbids it); the one script, `/static/live.js`, only
 //! refreshes prices from the WebSocket, and every page works without it: forms
-//! post to the routes here, which answer with a page or a 303 redirect.
+//! post to the routes here, which answer with a page or a 303 redirect. The second-factor
+//! page also loads `/static/passkey.js`, which offers passkey sign-in ([`passkey`]) and
+//! stays hidden where script or WebAuthn is missing.
 //!
 //! Cross-site requests: the global Origin check applies, cookies are `SameSite=Strict`, and
 //! every form carries the `__Host-tradeward_csrf` cookie's value in a hidden `csrf` field
@@ -21,6 +23,7 @@ mod form;
 mod keys;
 mod login;
 mod pages;
+mod passkey;
 mod qr;
 mod session;
 mod stepup;
@@ -45,6 +48,9 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login::login_page).post(login::login))
         .route("/login/totp", get(login::totp_page).post(login::totp))
         .route("/login/recovery", post(login::recovery))
+        .route("/login/passkey/options", post(passkey::options))
+        .route("/login/passkey", post(passkey::finish))
+        .route("/static/passkey.js", get(passkey::script))
         .route(
             "/login/password",
             get(login::password_page).post(login::password),

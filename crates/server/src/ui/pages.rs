@@ -92,6 +92,7 @@ pub fn totp(csrf: &str, error: Option<&str>) -> Markup {
                         button type="submit" { "Use recovery code" }
                     }
                 }
+                (super::passkey::section())
             }
         },
     )
