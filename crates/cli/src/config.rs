@@ -32,6 +32,9 @@ pub struct Config {
     /// Where signed audit checkpoints are exported.
     #[serde(default)]
     pub audit: AuditConfig,
+    /// The trigger engine's venues (`tradeward serve`).
+    #[serde(default)]
+    pub engine: crate::commands::engine::EngineConfig,
 }
 
 /// `[audit]`
@@ -79,6 +82,11 @@ pub struct Resolved {
     pub server: tradeward_server::ServerConfig,
     /// The external audit checkpoint file, if any.
     pub audit_checkpoint_file: Option<PathBuf>,
+    /// The trigger engine's venues, checked.
+    pub engine_venues: Vec<(
+        tradeward_domain::Venue,
+        tradeward_exchange::binance::BinanceConfig,
+    )>,
 }
 
 impl Config {
@@ -98,6 +106,7 @@ impl Config {
                 signer: SignerConfig::default(),
                 server: tradeward_server::ServerConfig::default(),
                 audit: AuditConfig::default(),
+                engine: Default::default(),
             },
         };
         if let Ok(url) = std::env::var("TRADEWARD_DATABASE_URL") {
@@ -178,7 +187,9 @@ impl Config {
             (None, Some(dir)) => Some(beside_data_dir(dir, ".audit-checkpoints.jsonl")?),
             (None, None) => None,
         };
+        let engine_venues = self.engine.binance_configs()?;
         Ok(Resolved {
+            engine_venues,
             database_url,
             vault,
             auth_vault,

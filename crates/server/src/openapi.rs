@@ -7,6 +7,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::routes::email;
+use crate::routes::triggers;
 use crate::routes::webauthn;
 use crate::routes::{
     admin, balances, credentials, dto, incident, markets, me, session, stream, tokens,
@@ -27,6 +28,7 @@ use crate::routes::{
         email::request_reset, email::complete_reset, email::lockdown, email::revert_email,
         email::change_email, email::signup, email::verify_signup,
         credentials::create, credentials::list, credentials::delete,
+        triggers::create, triggers::list, triggers::get_one, triggers::cancel,
         admin::get_trading, admin::put_trading, admin::force_password_reset,
         incident::list_audit, incident::lockdown,
         balances::list, markets::list, markets::history, stream::open,

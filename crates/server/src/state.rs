@@ -26,6 +26,8 @@ struct Inner {
     audit: Arc<dyn AuditSink>,
     clock: Arc<dyn Clock>,
     http: HttpSettings,
+    /// The trigger engine, when venues are configured.
+    engine: OnceLock<Arc<tradeward_engine::service::EngineService>>,
     /// Live venues and market data, when connected (`tradeward demo`, `serve` with venues).
     markets: OnceLock<Arc<Markets>>,
 }
@@ -61,6 +63,7 @@ impl AppState {
                 audit,
                 clock,
                 http,
+                engine: OnceLock::new(),
                 markets: OnceLock::new(),
             }),
         }
@@ -90,6 +93,17 @@ impl AppState {
     /// Live venues and market data, if attached.
     pub fn markets(&self) -> Option<&Arc<Markets>> {
         self.inner.markets.get()
+    }
+
+    /// Connects the trigger engine; only the first call takes effect (returns false for
+    /// later ones).
+    pub fn attach_engine(&self, engine: Arc<tradeward_engine::service::EngineService>) -> bool {
+        self.inner.engine.set(engine).is_ok()
+    }
+
+    /// The trigger engine, if attached.
+    pub fn engine(&self) -> Option<&Arc<tradeward_engine::service::EngineService>> {
+        self.inner.engine.get()
     }
 
     /// The store (public metadata only: credential lists, settings).

@@ -115,6 +115,16 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let now = SystemClock.now_us();
     let (user, password) = demo_user(&d, &auth, now).await?;
     connect_sim_key(&d.store, &signer, user, sim_key, sim_secret).await?;
+    // The trigger engine trades on the sim, every order signed by the same signer.
+    let engine = super::engine::start(
+        d.store.clone(),
+        Arc::new(signer.clone()),
+        vec![(
+            Venue::Sim,
+            tradeward_exchange::binance::BinanceConfig::sim(&sim.base_url(), &sim.ws_url()),
+        )],
+    )
+    .await?;
 
     let state = AppState::new(
         auth,
@@ -124,6 +134,9 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
         Arc::new(SystemClock),
         HttpSettings::from_config(&settings),
     );
+    if let Some(engine) = engine {
+        state.attach_engine(engine);
+    }
     // Balances, charts and the price stream follow the sim's markets.
     let markets = Markets::start(
         vec![VenueLink::sim(&sim.base_url(), &sim.ws_url(), symbols)],

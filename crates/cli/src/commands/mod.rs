@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod demo;
 pub mod deployment;
+pub mod engine;
 pub mod lockdown;
 pub mod report;
 pub mod serve;

@@ -66,6 +66,8 @@ pub async fn run(args: &DeploymentArgs) -> anyhow::Result<()> {
     )
     .await
     .context("starting the authentication service")?;
+    let engine =
+        super::engine::start(store.clone(), signer.clone(), config.engine_venues.clone()).await?;
     let state = AppState::new(
         auth,
         signer,
@@ -74,6 +76,9 @@ pub async fn run(args: &DeploymentArgs) -> anyhow::Result<()> {
         Arc::new(SystemClock),
         HttpSettings::from_config(&settings),
     );
+    if let Some(engine) = engine {
+        state.attach_engine(engine);
+    }
     let bound = BoundServer::bind(
         settings.listen,
         cert.as_ref(),

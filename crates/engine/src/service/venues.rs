@@ -171,7 +171,9 @@ impl Venues for BinanceVenues {
         let entry = self.entry(market.venue)?;
         let rules = entry
             .public
-            .exchange_rules(std::slice::from_ref(&market.symbol))
+            // All symbols: a venue answers an unknown symbol with an error, which would read
+            // as "unreachable" rather than "not listed".
+            .exchange_rules(&[])
             .await
             .map_err(|e| ServiceError::Venue(e.to_string()))?;
         let bad = |reason: &str| ServiceError::Market {

@@ -13,6 +13,7 @@ pub mod me;
 pub mod session;
 pub mod stream;
 pub mod tokens;
+pub mod triggers;
 pub mod webauthn;
 
 use axum::extract::DefaultBodyLimit;
@@ -61,6 +62,8 @@ pub fn router(state: AppState) -> Router {
             post(credentials::create).get(credentials::list),
         )
         .route("/credentials/{id}", delete(credentials::delete))
+        .route("/triggers", post(triggers::create).get(triggers::list))
+        .route("/triggers/{id}", get(triggers::get_one).delete(triggers::cancel))
         .route(
             "/admin/trading",
             get(admin::get_trading).put(admin::put_trading),
