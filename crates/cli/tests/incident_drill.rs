@@ -448,6 +448,8 @@ async fn drill(database_url: Option<String>) {
         session_id: Some(attacker_session.clone()),
         source_addr: Some("127.0.0.2".into()),
     };
+    // Until now an order would be signed.
+    signer.sign(&ctx, key, &trade_request()).await.unwrap();
     for _ in 0..WITHDRAWALS {
         let refused = signer
             .sign(
@@ -465,8 +467,12 @@ async fn drill(database_url: Option<String>) {
             "{refused:?}"
         );
     }
-    // Before the lockdown an order would be signed.
-    signer.sign(&ctx, key, &trade_request()).await.unwrap();
+    // The burst tripped automatic containment: alice's trading is off before anyone acted.
+    let refused = signer.sign(&ctx, key, &trade_request()).await.unwrap_err();
+    assert!(
+        matches!(&refused, SignerError::Remote { code, .. } if code == "trading_disabled_for_user"),
+        "{refused:?}"
+    );
 
     // The report names each step, with counts.
     let text = d.cli_ok(&["audit", "report", "--since", &started], None);
@@ -486,6 +492,10 @@ async fn drill(database_url: Option<String>) {
         "127.0.0.3",
         "CREDENTIAL STUFFING",
         "No secret was decrypted outside normal signing",
+        &format!(
+            "automatic containment: trading disabled for user {alice_user} after {WITHDRAWALS} \
+             signer refusals within 60 s (key {key})"
+        ),
     ] {
         assert!(text.contains(needle), "report lacks {needle:?}:\n{text}");
     }
@@ -502,7 +512,8 @@ async fn drill(database_url: Option<String>) {
     assert_eq!(c["logins_from_new_address"], 1, "{c}");
     assert_eq!(c["logins_from_new_device"], 1, "{c}");
     assert_eq!(c["credentials_added"], 1, "{c}");
-    assert_eq!(c["signer_refusals"], WITHDRAWALS, "{c}");
+    assert_eq!(c["signer_refusals"], WITHDRAWALS + 1, "{c}");
+    assert_eq!(c["containments"], 1, "{c}");
     assert_eq!(c["refused_withdrawals"], WITHDRAWALS, "{c}");
     assert_eq!(c["refusal_bursts"], 1, "{c}");
     assert_eq!(c["signatures"], 1, "{c}");
@@ -511,8 +522,14 @@ async fn drill(database_url: Option<String>) {
     // The admin console reads the same log through the API, filtered.
     let r = root.get("/admin/audit?kind=signer.refuse&limit=1000").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let refusals = r.body["entries"].as_array().unwrap();
-    assert_eq!(refusals.len(), WITHDRAWALS);
+    let refusals: Vec<&Value> = r.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["detail"]["class"] == "withdraw")
+        .collect();
+    assert_eq!(refusals.len(), WITHDRAWALS, "{}", r.body);
+    assert_eq!(r.body["entries"].as_array().unwrap().len(), WITHDRAWALS + 1);
     for e in refusals {
         assert_eq!(e["credential_id"], key.to_string());
         assert_eq!(e["source_addr"], "127.0.0.2");
@@ -643,8 +660,9 @@ async fn drill(database_url: Option<String>) {
     assert_eq!(c["sessions_revoked"], 4, "{c}");
     assert_eq!(c["tokens_revoked"], 1, "{c}");
     assert_eq!(c["users_forced_to_reset"], 4, "{c}");
-    assert_eq!(c["trading_switch_changes"], 1, "{c}");
-    assert_eq!(c["signer_refusals"], WITHDRAWALS + 1, "{c}");
+    assert_eq!(c["trading_switch_changes"], 2, "{c}");
+    assert_eq!(c["containments"], 1, "{c}");
+    assert_eq!(c["signer_refusals"], WITHDRAWALS + 2, "{c}");
     assert_eq!(c["refused_withdrawals"], WITHDRAWALS, "{c}");
     assert_eq!(c["failed_logins"], 4, "{c}");
     assert_eq!(c["logins_from_new_address"], 1, "{c}");
@@ -660,7 +678,13 @@ async fn drill(database_url: Option<String>) {
         .contains("reason: drill: alice's key abused"));
     let after = steps
         .iter()
-        .find(|s| s["category"] == "signer_refusal")
+        .find(|s| {
+            s["category"] == "signer_refusal"
+                && s["summary"]
+                    .as_str()
+                    .unwrap()
+                    .contains("for the whole deployment")
+        })
         .expect("the refused order is a step");
     assert!(after["summary"]
         .as_str()

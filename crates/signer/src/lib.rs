@@ -9,6 +9,7 @@
 //! ([`remote`]), so a deployment can keep the KEK away from the web-facing process.
 
 mod clock;
+mod containment;
 mod context;
 pub mod endpoints;
 mod error;
@@ -20,6 +21,7 @@ pub mod schemes;
 mod service;
 mod switches;
 
+pub use containment::ContainmentPolicy;
 pub use context::CallContext;
 pub use error::SignerError;
 pub use limits::{normalize_symbol, CredentialLimits};

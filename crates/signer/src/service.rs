@@ -11,6 +11,7 @@ use tradeward_store::{CredentialRow, DailyNotionalOutcome, NewCredential, Sealed
 use tradeward_vault::{SealContext, SealedSecret, SecretBytes, Vault};
 
 use crate::clock::{now_us, utc_day};
+use crate::containment::{self, Containment, ContainmentPolicy};
 use crate::context::CallContext;
 use crate::endpoints::{classify, trade_intent, EndpointClass, TradeIntent};
 use crate::error::SignerError;
@@ -98,6 +99,7 @@ struct Inner {
     switches: TradingSwitches,
     paused: AtomicBool,
     last_nonce: AtomicU64,
+    containment: Containment,
 }
 
 /// Masks an API key for display: the first and last four characters of a long key.
@@ -150,6 +152,7 @@ impl Signer {
                 classes: RwLock::new(HashMap::new()),
                 paused: AtomicBool::new(false),
                 last_nonce: AtomicU64::new(0),
+                containment: Containment::default(),
             }),
         }
     }
@@ -334,6 +337,12 @@ impl Signer {
                 self.inner
                     .audit
                     .record(event.with("code", refusal.code()))?;
+                if containment::counts(&refusal) {
+                    let owner = cred.row.owner_id;
+                    if let Some(policy) = self.inner.containment.note(owner, now_us()) {
+                        self.contain(owner, id, policy).await?;
+                    }
+                }
                 return Err(SignerError::Refused(refusal));
             }
         };
@@ -642,6 +651,39 @@ impl Signer {
             .event(ctx, kind, Outcome::Ok, None)
             .with("reason", reason);
         event.user_id = Some(user.to_string());
+        self.inner.audit.record(event)?;
+        Ok(())
+    }
+
+    /// Turns automatic containment on (or off with `None`): a burst of refusals for one
+    /// user's credentials turns that user's trading switch off.
+    pub fn set_containment(&self, policy: Option<ContainmentPolicy>) {
+        self.inner.containment.set_policy(policy);
+    }
+
+    /// A burst of refusals for `user`: their trading switch goes off, and the log says why.
+    async fn contain(
+        &self,
+        user: UserId,
+        id: CredentialId,
+        policy: ContainmentPolicy,
+    ) -> Result<(), SignerError> {
+        let ctx = CallContext::component("signer");
+        let mut event = self
+            .event(&ctx, "containment.trading_disabled", Outcome::Ok, Some(id))
+            .with("refusals", policy.refusals as u64)
+            .with("window_secs", policy.window.as_secs());
+        event.user_id = Some(user.to_string());
+        event.reason = Some(format!(
+            "{} signer refusals within {} s: trading disabled for this user until an operator \
+             enables it",
+            policy.refusals,
+            policy.window.as_secs()
+        ));
+        if let Err(e) = self.inner.switches.set_user(user, false).await {
+            event.outcome = Outcome::Error;
+            event.reason = Some(format!("could not disable the user's trading: {e}"));
+        }
         self.inner.audit.record(event)?;
         Ok(())
     }

@@ -235,6 +235,29 @@ impl Analyzer {
                 self.push(self.step(e, "reset_forced", s));
             }
             ("incident.lockdown", "ok") => self.lockdown(e, &detail),
+            ("containment.trading_disabled", _) => {
+                self.counts.containments += 1;
+                if row.outcome == "ok" {
+                    self.counts.trading_switch_changes += 1;
+                }
+                let s = format!(
+                    "automatic containment: {} after {} signer refusals within {} s (key {}){}",
+                    if row.outcome == "ok" {
+                        format!("trading disabled for {}", who(&row.user_id))
+                    } else {
+                        format!("FAILED to disable trading for {}", who(&row.user_id))
+                    },
+                    number(&detail, "refusals"),
+                    number(&detail, "window_secs"),
+                    row.credential_id.as_deref().unwrap_or("?"),
+                    if row.outcome == "ok" {
+                        String::new()
+                    } else {
+                        format!(": {}", row.reason.as_deref().unwrap_or("?"))
+                    }
+                );
+                self.push(self.step(e, "containment", s));
+            }
             (
                 "auth.user.create"
                 | "auth.role.change"
@@ -520,7 +543,14 @@ impl Analyzer {
             e.row.reason.as_deref().unwrap_or("no reason recorded")
         );
         self.push(self.step(e, category, s));
-        self.burst(e);
+        // A refusal because a switch is already off is a consequence, not a new signal.
+        let consequence = matches!(
+            text(detail, "code"),
+            Some("trading_disabled_globally" | "trading_disabled_for_user" | "credentials_paused")
+        );
+        if !consequence {
+            self.burst(e);
+        }
     }
 
     fn burst(&mut self, e: &StoredAuditRow) {

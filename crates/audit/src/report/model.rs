@@ -55,6 +55,8 @@ pub struct Counts {
     pub users_forced_to_reset: u64,
     /// Deployment-wide lockdowns.
     pub lockdowns: u64,
+    /// Users whose trading automatic containment turned off (a burst of refusals).
+    pub containments: u64,
     /// Administrative actions (CLI or admin console).
     pub admin_actions: u64,
     /// Secrets opened other than to sign a read, trade or cancel request.

@@ -37,7 +37,7 @@ fn write_report(out: &mut String, r: &IncidentReport) -> std::fmt::Result {
     let c = &r.counts;
     writeln!(out)?;
     writeln!(out, "Counts")?;
-    let rows: [(&str, u64); 27] = [
+    let rows: [(&str, u64); 28] = [
         ("failed logins", c.failed_logins),
         ("  wrong password", c.wrong_passwords),
         ("  unknown account", c.unknown_accounts),
@@ -65,6 +65,7 @@ fn write_report(out: &mut String, r: &IncidentReport) -> std::fmt::Result {
         ("forced password resets", c.forced_resets),
         ("  users forced to reset", c.users_forced_to_reset),
         ("lockdowns", c.lockdowns),
+        ("automatic containments", c.containments),
         ("admin actions", c.admin_actions),
         (
             "decryptions outside normal signing",

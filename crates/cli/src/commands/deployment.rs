@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tradeward_audit::{CheckpointPolicy, CheckpointSigner, Checkpointer, StoreAuditSink};
-use tradeward_signer::Signer;
+use tradeward_signer::{ContainmentPolicy, Signer};
 use tradeward_store::Store;
 use tradeward_vault::Vault;
 
@@ -58,13 +58,16 @@ impl Deployment {
         open_auth_vault(&self.config)
     }
 
-    /// An in-process signer over this deployment.
+    /// An in-process signer over this deployment, with automatic containment on (a burst of
+    /// refusals for one user turns that user's trading off).
     pub fn signer(&self) -> Signer {
-        Signer::new(
+        let signer = Signer::new(
             self.store.clone(),
             self.vault.clone(),
             Arc::new(self.audit.clone()),
-        )
+        );
+        signer.set_containment(Some(ContainmentPolicy::default()));
+        signer
     }
 }
 
