@@ -52,6 +52,9 @@ pub struct ServerConfig {
     /// admin without one registers it before any login completes, and codes no longer do for
     /// admins (default false).
     pub require_webauthn_for_admins: bool,
+    /// `[server.email]`: the SMTP relay for notices and emailed links (default: none, no
+    /// mail is sent). See [`crate::email_settings`].
+    pub email: Option<crate::email_settings::EmailSettings>,
 }
 
 impl Default for ServerConfig {
@@ -70,6 +73,7 @@ impl Default for ServerConfig {
             require_second_factor: false,
             open_signup: false,
             require_webauthn_for_admins: false,
+            email: None,
         }
     }
 }

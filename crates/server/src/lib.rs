@@ -21,6 +21,7 @@
 pub mod clock;
 pub mod config;
 pub mod cookies;
+pub mod email_settings;
 pub mod error;
 pub mod extract;
 pub mod hygiene;

@@ -66,6 +66,16 @@ pub async fn run(args: &DeploymentArgs) -> anyhow::Result<()> {
     )
     .await
     .context("starting the authentication service")?;
+    // [server.email]: notices and emailed links; without it no mail is sent.
+    let auth = match &settings.email {
+        Some(email) => email.attach(auth, &settings.public_url())?,
+        None if settings.open_signup => {
+            anyhow::bail!(
+                "server.open_signup needs [server.email]: sign-ups are confirmed by email"
+            )
+        }
+        None => auth,
+    };
     let engine =
         super::engine::start(store.clone(), signer.clone(), config.engine_venues.clone()).await?;
     let state = AppState::new(
