@@ -64,10 +64,8 @@ async fn raw(
 static NONCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 async fn private(sim: &tradeward_sim::SimHandle, key: &str, method: &str, params: &str) -> Value {
-    let n = NONCE
-        .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-        .max(0)
-        + now_ms() * 1000;
+    // Microseconds plus a counter: strictly increasing within the test binary.
+    let n = NONCE.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + now_ms() * 1000;
     let nonce = n.to_string();
     let body = if params.is_empty() {
         format!("nonce={nonce}")

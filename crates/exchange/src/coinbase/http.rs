@@ -51,6 +51,7 @@ impl CoinbaseHttp {
     }
 
     /// A signed request: `query` for GET, `json` body for POST.
+    #[allow(clippy::too_many_arguments)] // the parts of one request, from two callers
     pub async fn signed(
         &self,
         signer: &dyn SignerApi,

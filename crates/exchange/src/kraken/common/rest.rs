@@ -325,7 +325,7 @@ pub fn parse_orders_page(
         .map(|(txid, o)| order_report(venue, &txid, o, resolve))
         .collect::<Result<_, _>>()?;
     // Newest first, as Kraken lists them (a map loses the order).
-    out.sort_by(|a, b| b.update_time_ms.cmp(&a.update_time_ms));
+    out.sort_by_key(|o| std::cmp::Reverse(o.update_time_ms));
     Ok(out)
 }
 

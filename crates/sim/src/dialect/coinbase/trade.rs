@@ -537,7 +537,7 @@ pub(super) async fn list_orders(
         }
     }
     // Newest first, as Coinbase lists them.
-    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out.sort_by_key(|o| std::cmp::Reverse(o.0));
     let orders: Vec<Value> = out.into_iter().take(limit).map(|(_, v)| v).collect();
     Ok(Json(
         json!({ "orders": orders, "sequence": "0", "has_next": false, "cursor": "" }),

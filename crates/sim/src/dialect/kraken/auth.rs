@@ -34,6 +34,7 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Authenticates a private call on `path` with raw `body` and its parsed `params`.
+#[allow(clippy::too_many_arguments)] // the parts of one request, from its one caller
 pub(super) fn authenticate(
     st: &AppState,
     ks: &KrakenState,

@@ -258,7 +258,7 @@ fn closed_orders(st: &AppState, acct: &ApiAccount, p: &Params) -> KResult {
                 .map(|o| (m, o)),
         );
     }
-    all.sort_by(|a, b| b.1.update_time.cmp(&a.1.update_time));
+    all.sort_by_key(|o| std::cmp::Reverse(o.1.update_time));
     let count = all.len();
     let mut out = Map::new();
     for (m, o) in all.into_iter().take(50) {
