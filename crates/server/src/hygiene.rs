@@ -1,6 +1,6 @@
 //! HTTP hygiene applied to every response and request:
-//! - security headers (strict CSP without inline script, no framing, nosniff, no referrer,
-//!   HSTS, no caching of API answers);
+//! - security headers (strict CSP without inline script, no framing, nosniff, no referrer to
+//!   other sites, HSTS, no caching of API answers);
 //! - the Origin check: a browser-sent change must come from our own origin;
 //! - a deadline per request and an early refusal of declared oversized bodies;
 //! - one log line per request: method, path (never the query), status, duration, client.
@@ -27,7 +27,9 @@ const HEADERS: [(&str, &str); 9] = [
     ("content-security-policy", CSP),
     ("x-frame-options", "DENY"),
     ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
+    // Not `no-referrer`: with it, browsers send `Origin: null` on our own form posts, which
+    // the Origin check must refuse. `same-origin` sends nothing to other sites.
+    ("referrer-policy", "same-origin"),
     (
         "strict-transport-security",
         "max-age=63072000; includeSubDomains",

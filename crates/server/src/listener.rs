@@ -140,7 +140,11 @@ async fn serve_connection(
         .keep_alive_interval(Some(Duration::from_secs(30)));
     let result = match acceptor {
         Some(acceptor) => match tokio::time::timeout(timeout, acceptor.accept(tcp)).await {
-            Ok(Ok(tls)) => builder.serve_connection(TokioIo::new(tls), service).await,
+            Ok(Ok(tls)) => {
+                builder
+                    .serve_connection_with_upgrades(TokioIo::new(tls), service)
+                    .await
+            }
             Ok(Err(e)) => {
                 tracing::debug!(%peer, error = %e, "TLS handshake failed");
                 return;
@@ -150,7 +154,11 @@ async fn serve_connection(
                 return;
             }
         },
-        None => builder.serve_connection(TokioIo::new(tcp), service).await,
+        None => {
+            builder
+                .serve_connection_with_upgrades(TokioIo::new(tcp), service)
+                .await
+        }
     };
     if let Err(e) = result {
         tracing::debug!(%peer, error = %e, "connection ended with an error");

@@ -147,7 +147,7 @@ async fn security_headers_csrf_and_origin() {
     assert!(!csp.contains("unsafe-inline"));
     assert_eq!(r.headers["x-content-type-options"], "nosniff");
     assert_eq!(r.headers["x-frame-options"], "DENY");
-    assert_eq!(r.headers["referrer-policy"], "no-referrer");
+    assert_eq!(r.headers["referrer-policy"], "same-origin");
     assert!(r.headers["strict-transport-security"]
         .to_str()
         .unwrap()
