@@ -761,6 +761,37 @@ async fn drill(database_url: Option<String>) {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--reason"));
 
+    // Each step is undone on its own: trading back on for the deployment (alice is still
+    // contained), then for alice.
+    d.cli_ok(
+        &["admin", "trading", "enable", "--reason", "incident closed"],
+        None,
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let refused = signer.sign(&ctx, key, &trade_request()).await.unwrap_err();
+    assert!(
+        matches!(&refused, SignerError::Remote { code, .. } if code == "trading_disabled_for_user"),
+        "{refused:?}"
+    );
+    let out = d.cli_ok(
+        &[
+            "admin",
+            "trading",
+            "enable",
+            "--email",
+            "alice@example.com",
+            "--reason",
+            "key removed, reviewed",
+        ],
+        None,
+    );
+    assert!(
+        out.contains(&format!("trading enabled for user {alice_user}")),
+        "{out}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    signer.sign(&ctx, key, &trade_request()).await.unwrap();
+
     // And the log the report was read from has not been edited.
     d.cli_ok(&["audit", "checkpoint"], None);
     let verify = d.cli_ok(&["audit", "verify"], None);

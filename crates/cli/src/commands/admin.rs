@@ -69,21 +69,28 @@ pub enum UserCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum TradingCommand {
-    /// Allows trading (still subject to each user's switch and each key's limits).
+    /// Allows trading (still subject to each user's switch and each key's limits); with
+    /// --email, that user's own switch (after automatic containment, say).
     Enable {
         #[command(flatten)]
         deployment: DeploymentArgs,
         /// Why (recorded in the audit log).
         #[arg(long)]
         reason: Option<String>,
+        /// Only this user's switch.
+        #[arg(long)]
+        email: Option<String>,
     },
-    /// Stops all signing of trade requests at once.
+    /// Stops all signing of trade requests at once; with --email, for that user only.
     Disable {
         #[command(flatten)]
         deployment: DeploymentArgs,
         /// Why (recorded in the audit log).
         #[arg(long)]
         reason: Option<String>,
+        /// Only this user's switch.
+        #[arg(long)]
+        email: Option<String>,
     },
 }
 
@@ -122,11 +129,19 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
                 },
         } => create_user(&deployment, &email, &role, password_stdin).await,
         AdminCommand::Trading { command } => {
-            let (deployment, enabled, reason) = match command {
-                TradingCommand::Enable { deployment, reason } => (deployment, true, reason),
-                TradingCommand::Disable { deployment, reason } => (deployment, false, reason),
+            let (deployment, enabled, reason, email) = match command {
+                TradingCommand::Enable {
+                    deployment,
+                    reason,
+                    email,
+                } => (deployment, true, reason, email),
+                TradingCommand::Disable {
+                    deployment,
+                    reason,
+                    email,
+                } => (deployment, false, reason, email),
             };
-            set_trading(&deployment, enabled, reason.as_deref()).await
+            set_trading(&deployment, enabled, reason.as_deref(), email.as_deref()).await
         }
         AdminCommand::ForcePasswordReset { deployment, target } => {
             let (d, auth) = open(&deployment).await?;
@@ -249,16 +264,36 @@ async fn set_trading(
     args: &DeploymentArgs,
     enabled: bool,
     reason: Option<&str>,
+    email: Option<&str>,
 ) -> anyhow::Result<()> {
     let d = Deployment::open(args).await?;
     let reason = reason.unwrap_or("set with tradeward admin trading");
-    d.signer()
-        .set_global_trading(&CallContext::component("cli"), enabled, reason)
-        .await
-        .context("setting the global trading switch")?;
-    flush(&d).await?;
-    println!("trading {}", if enabled { "enabled" } else { "disabled" });
-    Ok(())
+    let ctx = CallContext::component("cli");
+    let state = if enabled { "enabled" } else { "disabled" };
+    match email {
+        None => {
+            d.signer()
+                .set_global_trading(&ctx, enabled, reason)
+                .await
+                .context("setting the global trading switch")?;
+            println!("trading {state}");
+        }
+        Some(email) => {
+            let target = Target {
+                all: false,
+                email: Some(email.to_owned()),
+            };
+            let user = user_of(&d, &target)
+                .await?
+                .context("--email names no user")?;
+            d.signer()
+                .set_user_trading(&ctx, user, enabled, reason)
+                .await
+                .context("setting the user's trading switch")?;
+            println!("trading {state} for user {user}");
+        }
+    }
+    d.audit.close().await.context("closing the audit log")
 }
 
 fn now_us() -> i64 {
