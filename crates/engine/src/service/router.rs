@@ -267,6 +267,9 @@ impl EngineService {
                 OrderState::PartiallyFilled,
             ])
             .await?;
+        if on_start {
+            self.settle_firing().await?;
+        }
         let grace_us = i64::try_from(self.config.poll_interval.as_micros()).unwrap_or(i64::MAX);
         let now = self.now_us();
         let mut outcomes = Vec::new();
@@ -298,6 +301,33 @@ impl EngineService {
             }
         }
         Ok(outcomes)
+    }
+
+    /// A crash between recording a venue report on the order and on its trigger leaves the
+    /// trigger `firing` with an order the venue already confirmed: finish that step.
+    async fn settle_firing(&self) -> Result<(), ServiceError> {
+        for t in self.store.triggers_in_state(TriggerState::Firing).await? {
+            let orders = self.store.trigger_orders_of(t.id).await?;
+            let Some(last) = orders.iter().max_by_key(|o| o.created_at_us) else {
+                continue;
+            };
+            let to = match last.state {
+                OrderState::Decided => continue,
+                OrderState::Rejected => TriggerState::Rejected,
+                _ => TriggerState::Fired,
+            };
+            self.store
+                .transition_trigger(&TriggerTransition {
+                    id: t.id,
+                    from: TriggerState::Firing,
+                    to,
+                    client_order_id: None,
+                    venue_order_id: last.venue_order_id.as_deref(),
+                    now_us: self.now_us(),
+                })
+                .await?;
+        }
+        Ok(())
     }
 
     /// Reconciles one order its caller has claimed in `inflight`.
