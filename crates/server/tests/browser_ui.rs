@@ -42,6 +42,8 @@ async fn first_sign_in(
     shot(b, &format!("{tag}-01-totp-enrolment")).await;
     fill(b, "code", &live::totp_now(&seed)).await;
     click(b, "form[action='/login/enroll'] button[type=submit]").await;
+    // Wait for the next page before counting (a click does not wait for the navigation).
+    text_of(b, "ol.codes li").await;
     let codes = b.find_all(Locator::Css("ol.codes li")).await.unwrap();
     assert_eq!(codes.len(), 10, "{}", html(b).await);
     click(b, "a.button[href='/']").await;
