@@ -11,12 +11,14 @@
 //! workers shared by sim, engine and this driver (a 2-core machine).
 //!
 //! 1. The engine watches BTC/USDT at 50000 and arms `TTO_ARMED - TTO_FIRES` stop-market
-//!    triggers far from the price (sell stops in 20000..40000, buy stops in 60000..80000, so
-//!    they stay armed in the same book the moves go through) and `TTO_FIRES` sell stops at
-//!    49999, 49998, ... (one per unit), each through `EngineService::arm` (durable before
+//!    triggers far from the price (sell stops from 40000 down, buy stops from 60000 up, 0.01
+//!    apart, so they stay armed in the same book the moves go through) and `TTO_FIRES` sell
+//!    stops at 49990, 49980, ... (10 apart), each through `EngineService::arm` (durable before
 //!    acknowledged, one store write each).
-//! 2. Moves the price down with `POST /sim/v1/trade` to 49998.5, 49997.5, ...: each move
-//!    crosses exactly one new stop, which fires one market sell. Moves are `TTO_PACE_MS`
+//! 2. Moves the price down with `POST /sim/v1/trade` to 49985, 49975, ...: each move
+//!    crosses exactly one new stop, which fires one market sell. Stops are 10 apart because
+//!    that sell fills the sim's first house bid (0.5 bp, 2.5 below the price) and its print
+//!    must not cross the next stop. Moves are `TTO_PACE_MS`
 //!    apart so none queues behind the previous fire's follow-up work (order ack, user
 //!    stream, the sim's ladder top-up).
 //! 3. Reads `GET /sim/v1/orders` and reports p50/p99/max of `received_at_us -
@@ -110,7 +112,7 @@ async fn run(armed: u64, fires: u64, pace: Duration) {
     }
     let mut near = Vec::new();
     for k in 0..fires {
-        let stop = Decimal::from(49_999 - i64::try_from(k).unwrap());
+        let stop = Decimal::from(49_990 - 10 * i64::try_from(k).unwrap());
         let spec = w.single(Side::Sell, "0.001", OrderKind::StopMarket { stop });
         near.push(client_order_id(spec.id, 0));
         engine.arm(spec).await.unwrap();
@@ -129,7 +131,7 @@ async fn run(armed: u64, fires: u64, pace: Duration) {
     // Moves: each crosses exactly one new stop.
     let mut sent_at = Vec::with_capacity(fires as usize);
     for k in 0..fires {
-        let price = format!("{}.5", 49_998 - i64::try_from(k).unwrap());
+        let price = (49_985 - 10 * i64::try_from(k).unwrap()).to_string();
         sent_at.push(now_us());
         w.trade(&price).await;
         tokio::time::sleep(pace).await;
