@@ -41,8 +41,8 @@ pub mod webauthn;
 
 pub use config::AuthConfig;
 pub use error::{AuthError, PasswordRejection};
-pub use service::{LinkLockdown, Mailer};
 pub use service::{
     Actor, AuthService, CreatedUser, LoginOutcome, NewApiToken, NewSession, PasskeyRegistered,
     Principal, RequestContext, Role, Scope, SecondFactorMethod, TotpEnrollment, Via,
 };
+pub use service::{LinkLockdown, Mailer};

@@ -51,8 +51,14 @@ pub fn router(state: AppState) -> Router {
         .route("/session/webauthn/finish", post(webauthn::login_finish))
         .route("/me/webauthn", get(webauthn::list))
         .route("/me/webauthn/{id}", delete(webauthn::remove))
-        .route("/me/webauthn/register/begin", post(webauthn::register_begin))
-        .route("/me/webauthn/register/finish", post(webauthn::register_finish))
+        .route(
+            "/me/webauthn/register/begin",
+            post(webauthn::register_begin),
+        )
+        .route(
+            "/me/webauthn/register/finish",
+            post(webauthn::register_finish),
+        )
         .route("/me/step-up/webauthn/begin", post(webauthn::step_up_begin))
         .route("/me/step-up/webauthn", post(webauthn::step_up))
         .route("/tokens", post(tokens::create).get(tokens::list))
@@ -63,7 +69,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/credentials/{id}", delete(credentials::delete))
         .route("/triggers", post(triggers::create).get(triggers::list))
-        .route("/triggers/{id}", get(triggers::get_one).delete(triggers::cancel))
+        .route(
+            "/triggers/{id}",
+            get(triggers::get_one).delete(triggers::cancel),
+        )
         .route(
             "/admin/trading",
             get(admin::get_trading).put(admin::put_trading),
