@@ -112,14 +112,39 @@ pub async fn fill(b: &Client, id: &str, text: &str) {
     e.send_keys(text).await.unwrap();
 }
 
-/// Submits the form the element `css` is in, by clicking that (submit) button.
+/// Submits the form the element `css` is in, by clicking that (submit) button, and waits
+/// (up to 10 s) until the page the submission leads to has loaded. WebDriver's click returns
+/// before the navigation, so without the wait a test reads the old page: the old document is
+/// marked before the click, and the wait ends when a document without the mark is complete.
 pub async fn click(b: &Client, css: &str) {
+    b.execute("document.documentElement.dataset.twStale = '1';", vec![])
+        .await
+        .unwrap();
     b.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
         .click()
         .await
         .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let loaded = b
+            .execute(
+                "return document.readyState === 'complete' && \
+                 document.documentElement.dataset.twStale === undefined;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if loaded == json!(true) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{css}: no new page within 10 s of the click"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 }
 
 /// The path of the current page.
